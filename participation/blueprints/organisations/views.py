@@ -1,0 +1,80 @@
+"""Views of the organisation pages."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func
+
+from participation import permissions
+from participation.blueprints.common import apply_errors, authorize
+from participation.blueprints.organisations import bp
+from participation.blueprints.organisations.forms import OrganisationForm
+from participation.extensions import db
+from participation.models import Organisation, OrganisationKind, User
+from participation.services import ValidationError, organisations
+from participation.timeutil import utcnow
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    """Every page here is for admins."""
+    authorize(permissions.can_manage_organisations(current_user))
+
+
+@bp.get("/")
+def index():
+    """List organisations with their number of accounts."""
+    rows = db.session.execute(
+        db.select(Organisation, func.count(User.id))
+        .outerjoin(User, User.organisation_id == Organisation.id)
+        .group_by(Organisation.id)
+        .order_by(Organisation.kind, Organisation.name)
+    ).all()
+    return render_template("organisations/index.html", rows=rows)
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+def create():
+    """Create an organisation."""
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisations.create_organisation(
+                current_user,
+                name=form.name.data,
+                kind=OrganisationKind(form.kind.data),
+                now=utcnow(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Organisation créée."), "success")
+            return redirect(url_for("organisations.index"))
+    return render_template("organisations/edit.html", form=form, organisation=None)
+
+
+@bp.route("/<int:organisation_id>/modifier", methods=["GET", "POST"])
+def edit(organisation_id: int):
+    """Rename an organisation or change its type."""
+    organisation = db.get_or_404(Organisation, organisation_id)
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        try:
+            organisations.update_organisation(
+                current_user,
+                organisation,
+                name=form.name.data,
+                kind=OrganisationKind(form.kind.data),
+                now=utcnow(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Organisation enregistrée."), "success")
+            return redirect(url_for("organisations.index"))
+    return render_template(
+        "organisations/edit.html", form=form, organisation=organisation
+    )

@@ -1,0 +1,143 @@
+"""Command-line tools (`flask --app participation ...`), each calling a service."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from participation.extensions import db
+from participation.models import Organisation, OrganisationKind, Place
+from participation.services import ValidationError, demo, dwellings, invitations, users
+from participation.services.dwellings import ImportFailed
+from participation.timeutil import utcnow
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (create_admin, seed_demo, import_dwellings, invitation_codes):
+        app.cli.add_command(command)
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.command("create-admin")
+@click.option("--email", prompt="Adresse e-mail")
+@click.option("--name", "display_name", prompt="Nom affiché")
+@click.password_option("--password", prompt="Mot de passe")
+def create_admin(email: str, display_name: str, password: str) -> None:
+    """Create an administrator account.
+
+    Prompts for whatever is not given as an option; the password is asked twice.
+    """
+    try:
+        user = users.create_admin(email, display_name, password, utcnow())
+    except ValidationError as error:
+        _fail(str(error))
+    click.echo(f"Compte administrateur créé : {user.email}")
+
+
+@click.command("seed-demo")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing (but print the logins) if the database has accounts.",
+)
+def seed_demo(if_empty: bool) -> None:
+    """Load the French demo data (Quartier des Tilleuls) and print the logins.
+
+    Refuses to run on a database that already has accounts, unless --if-empty is
+    given, in which case existing data is kept untouched.
+    """
+    if demo.is_empty():
+        demo.seed_demo(utcnow())
+        click.echo("Données de démonstration chargées.")
+    elif not if_empty:
+        _fail("La base contient déjà des comptes : rien n'a été chargé.")
+    click.echo(f"\nComptes de démonstration (mot de passe : {demo.PASSWORD})")
+    for login in demo.logins():
+        click.echo(f"  {login.email:<34} {login.role}")
+    click.echo("\nCodes d'invitation libres pour essayer l'inscription :")
+    for reference, code in demo.CODES.items():
+        click.echo(f"  {code}  (logement {reference})")
+
+
+def _landlord(name: str) -> Organisation:
+    landlord = db.session.scalar(db.select(Organisation).filter_by(name=name))
+    if landlord is None or landlord.kind is not OrganisationKind.LANDLORD:
+        _fail(f"Aucun bailleur nommé « {name} ».")
+    return landlord
+
+
+@click.command("import-dwellings")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--landlord", required=True, help="Name of the landlord organisation.")
+def import_dwellings(file: Path, landlord: str) -> None:
+    """Import dwellings from a CSV file (reference, territory, residence, building,
+    entrance), all or nothing; every faulty line is reported with its number."""
+    try:
+        report = dwellings.import_dwellings(
+            None, _landlord(landlord), file.read_bytes(), utcnow()
+        )
+    except ImportFailed as error:
+        for number, message in error.lines:
+            click.echo(f"Ligne {number} : {message}", err=True)
+        _fail("Rien n'a été importé.")
+    click.echo(f"{report.dwellings} logements et {report.places} lieux importés.")
+
+
+@click.command("invitation-codes")
+@click.option("--landlord", required=True, help="Name of the landlord organisation.")
+@click.option("--place", "place_id", type=int, help="Only dwellings in this place.")
+@click.option(
+    "--all",
+    "include_occupied",
+    is_flag=True,
+    help="Also dwellings that already have a verified resident.",
+)
+@click.option(
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="CSV file to write (default: standard output).",
+)
+def invitation_codes(
+    landlord: str, place_id: int | None, include_occupied: bool, output
+) -> None:
+    """Issue new invitation codes and write them as CSV (reference, place, code,
+    expires_at), e.g. for a mail merge. Previous codes of these dwellings stop
+    working; the plain codes are shown only this once."""
+    owner = _landlord(landlord)
+    roots = db.session.scalars(
+        db.select(Place).filter_by(
+            landlord_id=owner.id,
+            **({"id": place_id} if place_id else {"parent_id": None}),
+        )
+    ).all()
+    if not roots:
+        _fail("Aucun lieu trouvé pour ce bailleur.")
+    writer = csv.writer(output)
+    writer.writerow(["reference", "place", "code", "expires_at"])
+    total = 0
+    for root in roots:
+        chosen = invitations.dwellings_for_letters(
+            root, only_vacant=not include_occupied
+        )
+        for item in invitations.issue_codes(None, root, chosen, utcnow()):
+            writer.writerow(
+                [
+                    item.dwelling.reference,
+                    item.dwelling.place.name,
+                    item.code,
+                    item.expires_at.date().isoformat(),
+                ]
+            )
+            total += 1
+    click.echo(f"{total} codes émis.", err=True)
+    if output is not sys.stdout:
+        output.close()

@@ -1,0 +1,77 @@
+"""Organisations: landlords and partners, managed by admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+
+from participation import permissions
+from participation.extensions import db
+from participation.models import Organisation, OrganisationKind, Place, User
+from participation.services import ValidationError, audit, require
+
+
+def _check_name(name: str, organisation_id: int | None) -> str:
+    name = name.strip()
+    other = db.session.scalar(
+        db.select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    )
+    if other is not None and other.id != organisation_id:
+        raise ValidationError({"name": _("Une organisation porte déjà ce nom.")})
+    return name
+
+
+def create_organisation(
+    actor: User, *, name: str, kind: OrganisationKind, now: datetime
+) -> Organisation:
+    """Create an organisation.
+
+    :raises PermissionDenied: the actor is not an admin.
+    :raises ValidationError: the name is taken.
+    """
+    require(permissions.can_manage_organisations(actor))
+    organisation = Organisation(name=_check_name(name, None), kind=kind, created_at=now)
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record(
+        actor,
+        "organisation.create",
+        organisation,
+        now,
+        name=organisation.name,
+        kind=kind.value,
+    )
+    db.session.commit()
+    return organisation
+
+
+def update_organisation(
+    actor: User,
+    organisation: Organisation,
+    *,
+    name: str,
+    kind: OrganisationKind,
+    now: datetime,
+) -> Organisation:
+    """Rename an organisation or change its kind.
+
+    :raises PermissionDenied: the actor is not an admin.
+    :raises ValidationError: the name is taken, or a landlord that owns places would
+        stop being one.
+    """
+    require(permissions.can_manage_organisations(actor))
+    name = _check_name(name, organisation.id)
+    owns_places = db.session.scalar(
+        db.select(Place.id).filter_by(landlord_id=organisation.id).limit(1)
+    )
+    if owns_places and kind is not OrganisationKind.LANDLORD:
+        raise ValidationError(
+            {"kind": _("Ce bailleur possède des lieux : il doit rester un bailleur.")}
+        )
+    before = {"name": organisation.name, "kind": organisation.kind.value}
+    organisation.name, organisation.kind = name, kind
+    audit.record(actor, "organisation.update", organisation, now, before=before)
+    db.session.commit()
+    return organisation

@@ -1,0 +1,207 @@
+"""Verifying residents: requests without a code, staff decisions, moving out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import exists
+
+from participation import mail, permissions
+from participation.extensions import db
+from participation.models import (
+    Dwelling,
+    Place,
+    Residency,
+    User,
+    VerificationMethod,
+    VerificationRequest,
+    VerificationStatus,
+)
+from participation.services import InvalidTransition, ValidationError, audit, require
+
+
+def pending_request(user: User) -> VerificationRequest | None:
+    return db.session.scalar(
+        db.select(VerificationRequest).filter_by(
+            user_id=user.id, status=VerificationStatus.PENDING
+        )
+    )
+
+
+def request_verification(
+    user: User, place: Place, details: str, now: datetime
+) -> VerificationRequest:
+    """Ask the landlord's staff to confirm that ``user`` lives in ``place``.
+
+    :raises PermissionDenied: the user is not a resident.
+    :raises InvalidTransition: a request is already waiting.
+    """
+    require(permissions.can_request_verification(user))
+    if pending_request(user) is not None:
+        raise InvalidTransition(_("Votre demande précédente est en cours d'examen."))
+    request = VerificationRequest(
+        user=user, place=place, details=details.strip(), created_at=now
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+def approve(
+    actor: User, request: VerificationRequest, dwelling: Dwelling, now: datetime
+) -> Residency:
+    """Verify the requester for ``dwelling`` and tell them by mail.
+
+    :raises PermissionDenied: the actor does not manage the request's landlord or the
+        dwelling.
+    :raises InvalidTransition: the request was already decided.
+    """
+    _check_pending(actor, request)
+    require(permissions.can_manage_dwelling(actor, dwelling))
+    residency = db.session.scalar(
+        db.select(Residency).filter_by(user_id=request.user_id, dwelling_id=dwelling.id)
+    ) or Residency(user=request.user, dwelling=dwelling)
+    residency.method = VerificationMethod.STAFF_APPROVAL
+    residency.verified_at, residency.verified_by, residency.ended_at = now, actor, None
+    db.session.add(residency)
+    _decide(actor, request, VerificationStatus.APPROVED, "", now, dwelling=dwelling)
+    _notify(
+        request.user,
+        _("Votre logement est confirmé"),
+        _(
+            "Bonjour %(name)s,\n\nL'équipe de votre bailleur a confirmé votre logement "
+            "(%(ref)s). Vous pouvez maintenant participer aux consultations de votre "
+            "quartier.\n\nL'équipe Faire avec",
+            name=request.user.display_name,
+            ref=dwelling.reference,
+        ),
+    )
+    return residency
+
+
+def refuse(
+    actor: User, request: VerificationRequest, reason: str, now: datetime
+) -> None:
+    """Refuse a request with a reason the resident will read.
+
+    :raises PermissionDenied: the actor does not manage the request's landlord.
+    :raises InvalidTransition: the request was already decided.
+    :raises ValidationError: no reason given.
+    """
+    _check_pending(actor, request)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Indiquez la raison du refus.")})
+    _decide(actor, request, VerificationStatus.REFUSED, reason.strip(), now)
+    _notify(
+        request.user,
+        _("Votre demande n'a pas pu être acceptée"),
+        _(
+            "Bonjour %(name)s,\n\nL'équipe de votre bailleur n'a pas pu confirmer "
+            "votre "
+            "logement, pour la raison suivante :\n%(reason)s\n\nVous pouvez faire une "
+            "nouvelle demande depuis votre compte.\n\nL'équipe Faire avec",
+            name=request.user.display_name,
+            reason=reason.strip(),
+        ),
+    )
+
+
+def _check_pending(actor: User, request: VerificationRequest) -> None:
+    require(permissions.can_manage_place(actor, request.place))
+    if not request.is_pending:
+        raise InvalidTransition(_("Cette demande a déjà été traitée."))
+
+
+def _decide(actor, request, status, note, now, dwelling=None) -> None:
+    request.status, request.decision_note = status, note
+    request.decided_at, request.decided_by, request.dwelling = now, actor, dwelling
+    db.session.flush()
+    audit.record(
+        actor,
+        f"verification.{status.value}",
+        request,
+        now,
+        landlord_id=request.place.landlord_id,
+        user_id=request.user_id,
+        dwelling_id=dwelling.id if dwelling else None,
+    )
+    db.session.commit()
+
+
+def _notify(user: User, subject: str, body: str) -> None:
+    with force_locale(user.language):
+        mail.send(user.email, subject, body)
+
+
+def end_residency(actor: User, residency: Residency, now: datetime) -> None:
+    """Record that a resident has left the dwelling (they keep their account).
+
+    :raises PermissionDenied: the actor does not manage the dwelling.
+    :raises InvalidTransition: the residency has already ended.
+    """
+    require(permissions.can_manage_dwelling(actor, residency.dwelling))
+    if residency.ended_at is not None:
+        raise InvalidTransition(_("Ce départ est déjà enregistré."))
+    residency.ended_at = now
+    audit.record(
+        actor,
+        "residency.end",
+        residency,
+        now,
+        landlord_id=residency.dwelling.landlord_id,
+        user_id=residency.user_id,
+    )
+    db.session.commit()
+
+
+def residents_query(actor: User, place: Place | None = None):
+    """Current residencies the actor manages (optionally inside ``place``)."""
+    query = (
+        db.select(Residency)
+        .join(Residency.dwelling)
+        .join(Dwelling.place)
+        .where(Residency.ended_at.is_(None))
+        .options(
+            db.contains_eager(Residency.dwelling).contains_eager(Dwelling.place),
+            db.joinedload(Residency.user),
+        )
+        .order_by(Dwelling.reference)
+    )
+    landlord_ids = permissions.managed_landlord_ids(actor)
+    if landlord_ids is not None:
+        query = query.where(Dwelling.landlord_id.in_(landlord_ids))
+    if place is not None:
+        query = query.where(Place.path.startswith(place.path))
+    return query
+
+
+def pending_requests_query(actor: User):
+    """Requests waiting for a decision, oldest first, that the actor may decide."""
+    query = (
+        db.select(VerificationRequest)
+        .join(VerificationRequest.place)
+        .where(VerificationRequest.status == VerificationStatus.PENDING)
+        .options(
+            db.contains_eager(VerificationRequest.place),
+            db.joinedload(VerificationRequest.user),
+        )
+        .order_by(VerificationRequest.created_at)
+    )
+    landlord_ids = permissions.managed_landlord_ids(actor)
+    if landlord_ids is not None:
+        query = query.where(Place.landlord_id.in_(landlord_ids))
+    return query
+
+
+def has_current_residency(dwelling: Dwelling) -> bool:
+    return bool(
+        db.session.scalar(
+            db.select(
+                exists().where(
+                    Residency.dwelling_id == dwelling.id, Residency.ended_at.is_(None)
+                )
+            )
+        )
+    )

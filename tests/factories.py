@@ -1,0 +1,153 @@
+"""Test data builders: small, explicit, committed to the real database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from participation.extensions import db
+from participation.models import (
+    Dwelling,
+    Organisation,
+    OrganisationKind,
+    Place,
+    Residency,
+    Role,
+    User,
+    VerificationMethod,
+    VerificationRequest,
+)
+from participation.services.accounts import hash_password
+from participation.services.places import add_place
+from participation.timeutil import utcnow
+
+PASSWORD = "correct horse battery"
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+def organisation(
+    kind=OrganisationKind.LANDLORD, name: str | None = None
+) -> Organisation:
+    org = Organisation(name=name or f"Organisation {_next()}", kind=kind)
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def user(
+    role=Role.RESIDENT,
+    organisation: Organisation | None = None,
+    email: str | None = None,
+    active: bool = True,
+    **values,
+) -> User:
+    account = User(
+        email=email or f"user{_next()}@example.fr",
+        display_name=values.pop("display_name", f"Personne {_counter['n']}"),
+        password_hash=hash_password(values.pop("password", PASSWORD)),
+        role=role,
+        organisation=organisation,
+        active=active,
+        **values,
+    )
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def tree(landlord: Organisation, name: str = "Quartier", dwellings: int = 3):
+    """Territory → residence → building (with dwellings) → entrance."""
+    territory = add_place(landlord, None, f"{name} {_next()}")
+    residence = add_place(landlord, territory, "Résidence")
+    building = add_place(landlord, residence, "Bâtiment A")
+    entrance = add_place(landlord, building, "Entrée 1")
+    homes = [
+        Dwelling(landlord_id=landlord.id, place=building, reference=f"REF-{_next()}")
+        for _ in range(dwellings)
+    ]
+    db.session.add_all(homes)
+    db.session.commit()
+    return territory, residence, building, entrance, homes
+
+
+def resident_of(dwelling: Dwelling, now: datetime | None = None, **values) -> User:
+    person = user(Role.RESIDENT, **values)
+    db.session.add(
+        Residency(
+            user=person,
+            dwelling=dwelling,
+            method=VerificationMethod.INVITATION_CODE,
+            verified_at=now or utcnow(),
+        )
+    )
+    db.session.commit()
+    return person
+
+
+def verification_request(person: User, place: Place) -> VerificationRequest:
+    request = VerificationRequest(
+        user=person,
+        place=place,
+        details="2e étage",
+        created_at=utcnow() - timedelta(hours=1),
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+@dataclass
+class World:
+    landlord: Organisation
+    partner_org: Organisation
+    territory: Place
+    residence: Place
+    building: Place
+    entrance: Place
+    dwellings: list[Dwelling]
+    admin: User
+    staff: User
+    partner: User
+    resident: User
+    newcomer: User
+    other_landlord: Organisation
+    other_building: Place
+    other_dwellings: list[Dwelling]
+    other_staff: User
+    other_resident: User
+    extra: dict = field(default_factory=dict)
+
+
+def build_world() -> World:
+    landlord = organisation(name="Habitat Test")
+    partner_org = organisation(OrganisationKind.CITY, name="Ville Test")
+    territory, residence, building, entrance, homes = tree(landlord, "Tilleuls")
+    other = organisation(name="Autre Bailleur")
+    _, _, other_building, _, other_homes = tree(other, "Ailleurs")
+    return World(
+        landlord=landlord,
+        partner_org=partner_org,
+        territory=territory,
+        residence=residence,
+        building=building,
+        entrance=entrance,
+        dwellings=homes,
+        admin=user(Role.ADMIN, email="admin@example.fr"),
+        staff=user(Role.STAFF, landlord, email="staff@example.fr"),
+        partner=user(Role.PARTNER, partner_org, email="partner@example.fr"),
+        resident=resident_of(homes[0], email="resident@example.fr"),
+        newcomer=user(Role.RESIDENT, email="newcomer@example.fr"),
+        other_landlord=other,
+        other_building=other_building,
+        other_dwellings=other_homes,
+        other_staff=user(Role.STAFF, other, email="other.staff@example.fr"),
+        other_resident=resident_of(other_homes[0], email="other.resident@example.fr"),
+    )
+
+
+__all__ = ["PASSWORD", "World", "build_world", "hash_password"]
