@@ -40,8 +40,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check participation tests
 	$(BIN)/bandit -q -ll -r participation
 
+## Re-extract the French msgids (--ignore-dirs: Babel skips _partials/ and _macros/
+## by default) and merge them into each catalogue; then translate and compile.
 translations-extract: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o participation/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__' \
+		-o participation/translations/messages.pot .
 	$(BIN)/pybabel update -i participation/translations/messages.pot -d participation/translations --no-fuzzy-matching
 
 translations-compile: $(VENV)/.installed-run

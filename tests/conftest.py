@@ -53,7 +53,7 @@ def database() -> Iterator[tuple[str, dict]]:
 _created: set[str] = set()
 
 
-def test_config(database_url: str, engine_options: dict, **overrides) -> dict:
+def make_test_config(database_url: str, engine_options: dict, **overrides) -> dict:
     config = {
         "TESTING": True,
         "SECRET_KEY": "a-test-secret-key-that-is-long-enough-0123456789",
@@ -78,7 +78,7 @@ def make_app(database, tmp_path) -> Iterator:
 
     def build(**overrides) -> Flask:
         app = create_app(
-            test_config(url, options, **overrides),
+            make_test_config(url, options, **overrides),
             instance_path=str(tmp_path / "instance"),
         )
         with app.app_context():

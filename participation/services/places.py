@@ -263,7 +263,7 @@ def dwelling_counts(place_ids: list[int]) -> dict[int, int]:
         .where(Dwelling.place_id.in_(place_ids))
         .group_by(Dwelling.place_id)
     )
-    return dict(rows.tuples().all())
+    return {place_id: count for place_id, count in rows}
 
 
 def dwelling_count_below(place: Place) -> int:

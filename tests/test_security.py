@@ -1,0 +1,156 @@
+"""Security from day one: CSRF everywhere, headers, cookies, rate limits, errors."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import redis
+
+from tests import factories
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def post_rules(app):
+    """Every (endpoint, URL) that accepts POST, with ids filled in."""
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
+            url = re.sub(r"<(?:int:)?(\w+)>", "1", rule.rule)
+            yield rule.endpoint, url
+
+
+def test_every_post_route_refuses_a_missing_csrf_token(make_app):
+    """With CSRF on (as in production), a POST without its token gets the French
+    400 page, on every route of the URL map, before any view runs."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    routes = list(post_rules(app))
+    assert len(routes) >= 20
+    for endpoint, url in routes:
+        response = client.post(url, data={"email": "x@example.fr"})
+        assert response.status_code == 400, endpoint
+        assert "Le formulaire a expiré" in response.get_data(as_text=True), endpoint
+
+
+def test_a_post_with_a_valid_csrf_token_goes_through(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/compte/connexion").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token, "the login form carries a CSRF token"
+    response = client.post(
+        "/compte/connexion",
+        data={"csrf_token": token.group(1), "email": "a@b.fr", "password": "x"},
+    )
+    assert response.status_code == 200
+    assert "Adresse e-mail ou mot de passe incorrect." in response.get_data(
+        as_text=True
+    )
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in headers  # only in production
+
+
+def test_pages_carry_no_inline_script_or_style(client, world, login):
+    """The CSP forbids them, so the HTML must not need them."""
+    login(world.staff)
+    for url in ["/", "/lieux/", f"/lieux/{world.building.id}", "/logements/"]:
+        html = client.get(url).get_data(as_text=True)
+        assert "<script" not in html, url
+        assert " style=" not in html, url
+
+
+def test_session_cookie_is_http_only_and_same_site(client, world):
+    response = client.post(
+        "/compte/connexion",
+        data={"email": world.staff.email, "password": factories.PASSWORD},
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_unknown_page_gets_the_french_404_page(client):
+    response = client.get("/nulle-part")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_a_crash_shows_the_french_500_page_without_a_stack_trace(make_app):
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Erreur du serveur" in html
+    assert "secret internals" not in html
+    assert "Traceback" not in html
+
+
+def test_wrong_method_gets_the_french_405_page(client):
+    response = client.get("/compte/deconnexion")
+    assert response.status_code == 405
+    assert "Action impossible" in response.get_data(as_text=True)
+
+
+def _login_attempts(app, count):
+    client = app.test_client()
+    return [
+        client.post(
+            "/compte/connexion", data={"email": "a@b.fr", "password": "wrong"}
+        ).status_code
+        for _ in range(count)
+    ]
+
+
+def test_login_is_rate_limited_with_a_french_page(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
+    assert _login_attempts(app, 4) == [200, 200, 200, 429]
+    response = app.test_client().post("/compte/connexion", data={})
+    assert "Trop de tentatives" in response.get_data(as_text=True)
+
+
+def test_password_reset_is_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_PASSWORD_RESET="2 per minute")
+    client = app.test_client()
+    codes = [
+        client.post(
+            "/compte/mot-de-passe-oublie", data={"email": "a@b.fr"}
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes == [302, 302, 429]
+
+
+def test_rate_limits_are_shared_through_redis(make_app):
+    """Two app instances on the same Redis share one budget (as two gunicorn
+    workers or two machines would)."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "RATELIMIT_LOGIN": "3 per minute",
+    }
+    first, second = make_app(**config), make_app(**config)
+    assert _login_attempts(first, 2) == [200, 200]
+    assert _login_attempts(second, 2) == [200, 429]
