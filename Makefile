@@ -44,6 +44,7 @@ lint: $(VENV)/.installed-test
 ## by default) and merge them into each catalogue; then translate and compile.
 translations-extract: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__' \
+		--project='Faire avec' \
 		-o participation/translations/messages.pot .
 	$(BIN)/pybabel update -i participation/translations/messages.pot -d participation/translations --no-fuzzy-matching
 

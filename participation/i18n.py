@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 
 from participation.extensions import babel
@@ -11,6 +11,8 @@ from participation.extensions import babel
 def select_locale() -> str:
     """The account's language, else the one chosen this session, else French."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # command line, or a service called directly
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get("language")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 
 from participation.models import (
@@ -49,6 +51,10 @@ VERIFICATION_STATUSES = {
 LANGUAGES = {"fr": "Français", "en": "English"}
 
 
-def choices(mapping: dict) -> list[tuple[str, str]]:
-    """WTForms choices from one of the mappings above."""
-    return [(str(key), label) for key, label in mapping.items()]
+def choices(mapping: dict) -> Callable[[], list[tuple[str, str]]]:
+    """WTForms choices from one of the mappings above.
+
+    A callable, because WTForms 3.3 deprecates (value, label) tuples given to the
+    field's constructor but still accepts them from a callable, as older versions do.
+    """
+    return lambda: [(str(key), label) for key, label in mapping.items()]

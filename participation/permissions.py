@@ -29,7 +29,11 @@ def is_admin(user: Any) -> bool:
 
 def is_staff_of(user: Any, landlord_id: int | None) -> bool:
     """Staff act for their own organisation only."""
-    return _is(user, Role.STAFF) and landlord_id == user.organisation_id
+    return (
+        _is(user, Role.STAFF)
+        and landlord_id is not None
+        and landlord_id == user.organisation_id
+    )
 
 
 def managed_landlord_ids(user: Any) -> list[int] | None:

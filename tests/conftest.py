@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from participation import create_app
@@ -85,6 +86,7 @@ def make_app(database, tmp_path) -> Iterator:
             if url not in _created or url.startswith("sqlite"):
                 db.create_all()
                 _created.add(url)
+        app.test_client_class = IsolatedClient
         apps.append(app)
         return app
 
@@ -98,10 +100,29 @@ def make_app(database, tmp_path) -> Iterator:
             db.engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never share the test's app context.
+
+    The ``app`` fixture keeps an app context pushed so that tests can use models and
+    services directly. Flask would reuse that context (its ``g``, Flask-Login's
+    cached user, the database session) for every request; running each request in
+    an empty ``contextvars`` context gives it its own, as in production. Afterwards
+    the test's own session forgets what it had loaded, so that it reads what the
+    request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(make_app) -> Iterator[Flask]:
     """The app, with an app context pushed for direct use of models and services."""
     application = make_app()
+    application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from participation import mail
+from participation import mail, permissions
 from participation.extensions import db
 from participation.models import (
     InvitationCode,
@@ -24,12 +25,12 @@ from participation.models import (
 )
 from participation.models.invitation import hash_code
 from participation.models.user import new_login_token, normalise_email
-from participation.services import ValidationError
+from participation.services import ValidationError, require
 
 PASSWORD_MIN_LENGTH = 12
 LANGUAGES = ("fr", "en")
-# Compared against when the email is unknown, so that both paths cost the same.
-_DUMMY_HASH = "scrypt:32768:8:1$dummy$" + "0" * 128
+# Checked when the email is unknown, so that both paths cost the same hashing work.
+_dummy_hashes: dict[str, str] = {}
 
 
 def hash_password(password: str) -> str:
@@ -102,8 +103,10 @@ def register(
 def claim_code(user: User, code: str, now: datetime) -> Residency:
     """Verify a logged-in resident for the dwelling of an invitation code.
 
+    :raises PermissionDenied: the account is not a resident's.
     :raises ValidationError: the code is unknown, expired or already used.
     """
+    require(permissions.can_request_verification(user))
     try:
         residency = _redeem_code(user, code, now)
     except ValidationError:
@@ -156,7 +159,10 @@ def authenticate(email: str, password: str, now: datetime) -> User | None:
     """
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        if method not in _dummy_hashes:
+            _dummy_hashes[method] = hash_password(secrets.token_urlsafe(16))
+        check_password_hash(_dummy_hashes[method], password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None

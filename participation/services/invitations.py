@@ -101,3 +101,17 @@ def issue_codes(
     )
     db.session.commit()
     return issued
+
+
+def issue_letters(
+    actor: User, place: Place, *, only_vacant: bool, now: datetime
+) -> list[IssuedCode]:
+    """Issue new codes for the dwellings inside ``place`` (optionally only those
+    without a verified resident), for printing as letters.
+
+    :raises PermissionDenied: the actor does not manage the place.
+    """
+    if not permissions.can_manage_place(actor, place):
+        raise PermissionDenied()
+    dwellings = dwellings_for_letters(place, only_vacant=only_vacant)
+    return issue_codes(actor, place, dwellings, now) if dwellings else []

@@ -153,8 +153,12 @@ def delete_place(actor: User, place: Place, now: datetime) -> None:
 
 
 def managed_places_query(actor: User):
-    """Select the places the actor manages, in tree order."""
-    query = db.select(Place).order_by(Place.landlord_id, Place.path)
+    """Select the places the actor manages, in tree order, with their landlord."""
+    query = (
+        db.select(Place)
+        .options(db.joinedload(Place.landlord))
+        .order_by(Place.landlord_id, Place.path)
+    )
     landlord_ids = permissions.managed_landlord_ids(actor)
     if landlord_ids is not None:
         query = query.where(Place.landlord_id.in_(landlord_ids))
@@ -263,7 +267,7 @@ def dwelling_counts(place_ids: list[int]) -> dict[int, int]:
         .where(Dwelling.place_id.in_(place_ids))
         .group_by(Dwelling.place_id)
     )
-    return {place_id: count for place_id, count in rows}
+    return dict(rows.all())  # not dict(rows): a Result has keys(), like a mapping
 
 
 def dwelling_count_below(place: Place) -> int:

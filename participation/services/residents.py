@@ -195,6 +195,22 @@ def pending_requests_query(actor: User):
     return query
 
 
+def current_homes(user: User) -> list[Residency]:
+    """The user's current residencies with dwelling, place and landlord, one query."""
+    return list(
+        db.session.scalars(
+            db.select(Residency)
+            .filter_by(user_id=user.id, ended_at=None)
+            .options(
+                db.joinedload(Residency.dwelling)
+                .joinedload(Dwelling.place)
+                .joinedload(Place.landlord)
+            )
+            .order_by(Residency.id)
+        )
+    )
+
+
 def has_current_residency(dwelling: Dwelling) -> bool:
     return bool(
         db.session.scalar(

@@ -39,7 +39,10 @@ def _axe_source() -> str:
 def playwright_browser() -> Iterator:
     """One headless Chromium for the whole run (skipped when it is not installed)."""
     if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        reason = (
+            f"browser tests need Debian's Chromium at {CHROMIUM}"
+            " (apt-get install -y chromium; never `playwright install`)"
+        )
         if os.environ.get("PARTICIPATION_REQUIRE_BROWSER") == "1":
             pytest.fail(f"PARTICIPATION_REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
@@ -68,8 +71,25 @@ def context(playwright_browser) -> Iterator:
 
 
 @pytest.fixture
-def page(context):
-    return context.new_page()
+def page(context) -> Iterator:
+    """A tab that fails the test on a server error, a script error or a CSP report."""
+    problems: list[str] = []
+    tab = context.new_page()
+    tab.on(
+        "response",
+        lambda r: r.status >= 500 and problems.append(f"{r.status} {r.url}"),
+    )
+    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    tab.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and "Content Security Policy" in message.text
+            and problems.append(f"CSP: {message.text}")
+        ),
+    )
+    yield tab
+    assert not problems, "\n".join(problems)
 
 
 @dataclass(frozen=True)
@@ -132,9 +152,15 @@ def axe_check(axe_source):
 
 @pytest.fixture
 def screenshot():
-    """Save a full-page screenshot into screenshots/ (git-ignored) for a look."""
+    """Save a full-page screenshot into screenshots/ (git-ignored) to look at.
+
+    Only with PARTICIPATION_SCREENSHOTS=1: pictures are for people, and they slow
+    the suite down.
+    """
 
     def shoot(page, name: str) -> None:
+        if os.environ.get("PARTICIPATION_SCREENSHOTS") != "1":
+            return
         SCREENSHOTS.mkdir(exist_ok=True)
         width = page.viewport_size["width"] if page.viewport_size else 0
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)

@@ -12,12 +12,22 @@ pytestmark = pytest.mark.e2e
 
 NEWCOMER_PASSWORD = "une phrase facile à retenir"
 PHONE = {"width": 360, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def at(live_server, path: str) -> re.Pattern:
+    """The URL of a page, whatever fragment it carries (the skip link adds one)."""
+    return re.compile(re.escape(live_server(path)) + r"(#.*)?$")
 
 
 def visit(page, axe_check, screenshot, name: str) -> None:
     """Check the page the browser is on, and keep a picture of it."""
     page.wait_for_load_state()
     axe_check(page)
+    width = page.viewport_size["width"]
+    if width <= PHONE["width"]:
+        scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width}px"
     screenshot(page, name)
 
 
@@ -26,7 +36,7 @@ def log_in(page, live_server, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(live_server("/"))
+    page.wait_for_url(at(live_server, "/"))
 
 
 def log_out(page) -> None:
@@ -34,16 +44,18 @@ def log_out(page) -> None:
     page.get_by_text("Vous êtes déconnecté·e").wait_for()
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_newcomer_registers_with_a_code_and_logs_in_again(
-    page, live_server, axe_check, screenshot
+    page, live_server, axe_check, screenshot, viewport
 ):
     """A newcomer signs up with the code of their letter and finds their home."""
+    page.set_viewport_size(viewport)
     page.goto(live_server("/"))
     visit(page, axe_check, screenshot, "home")
     page.get_by_role("navigation", name="Menu principal").get_by_role(
         "link", name="Créer un compte"
     ).click()
-    page.wait_for_url(live_server("/compte/inscription"))
+    page.wait_for_url(at(live_server, "/compte/inscription"))
     visit(page, axe_check, screenshot, "register")
 
     page.get_by_label("Prénom ou pseudonyme").fill("Léa")
@@ -53,7 +65,7 @@ def test_newcomer_registers_with_a_code_and_logs_in_again(
     page.get_by_label("Code d'invitation").fill(CODES["TIL-B-0402"])
     page.get_by_role("button", name="Créer mon compte").click()
 
-    page.wait_for_url(live_server("/"))
+    page.wait_for_url(at(live_server, "/"))
     assert page.get_by_text("Logement TIL-B-0402").is_visible()
     assert page.get_by_role("heading", level=1).inner_text() == "Bonjour Léa"
     visit(page, axe_check, screenshot, "home-resident")
@@ -81,18 +93,22 @@ def test_registration_errors_are_announced_and_tied_to_fields(
 
 
 def test_wrong_password_is_refused_accessibly(page, live_server, axe_check):
+    """A failed login says so in an alert, and the page stays accessible."""
     page.goto(live_server("/compte/connexion"))
     page.get_by_label("Adresse e-mail").fill(f"equipe@{DOMAIN}")
     page.get_by_label("Mot de passe").fill("pas le bon mot de passe")
     page.get_by_role("button", name="Se connecter").click()
-    page.get_by_text("Adresse e-mail ou mot de passe incorrect.").wait_for()
+    alert = page.get_by_role("alert")
+    assert alert.inner_text() == "Adresse e-mail ou mot de passe incorrect."
     axe_check(page)
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_staff_reviews_places_dwellings_and_approves_a_request(
-    page, live_server, axe_check, screenshot
+    page, live_server, axe_check, screenshot, viewport
 ):
     """The landlord's team browses its places and verifies Samira Ouali."""
+    page.set_viewport_size(viewport)
     log_in(page, live_server, f"equipe@{DOMAIN}")
     visit(page, axe_check, screenshot, "home-staff")
     nav = page.get_by_role("navigation", name="Menu principal")
@@ -115,18 +131,25 @@ def test_staff_reviews_places_dwellings_and_approves_a_request(
     page.get_by_role("link", name="Examiner Samira Ouali").click()
     page.get_by_role("heading", name="Demande de Samira Ouali").wait_for()
     visit(page, axe_check, screenshot, "review")
-    page.get_by_label("Logement").select_option(label=re.compile(r"^TIL-B-0302"))
+    page.get_by_label("Logement", exact=True).select_option(
+        label="TIL-B-0302 — 3e étage, porte 2"
+    )
     page.get_by_role("button", name="Accepter pour ce logement").click()
 
-    page.wait_for_url(live_server("/habitants/"))
-    page.get_by_text("Samira Ouali est vérifié·e pour le logement TIL-B-0302").wait_for()
+    page.wait_for_url(at(live_server, "/habitants/"))
+    page.get_by_text(
+        "Samira Ouali est vérifié·e pour le logement TIL-B-0302"
+    ).wait_for()
     assert page.get_by_text("Aucune demande en attente.").is_visible()
     visit(page, axe_check, screenshot, "residents-after")
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_admin_visits_organisations_accounts_and_csv_import(
-    page, live_server, axe_check, screenshot
+    page, live_server, axe_check, screenshot, viewport
 ):
+    """The administrator reaches every organisation, account and the import."""
+    page.set_viewport_size(viewport)
     log_in(page, live_server, f"admin@{DOMAIN}")
     visit(page, axe_check, screenshot, "home-admin")
     nav = page.get_by_role("navigation", name="Menu principal")
@@ -143,61 +166,59 @@ def test_admin_visits_organisations_accounts_and_csv_import(
     visit(page, axe_check, screenshot, "import")
 
 
-def test_unknown_page_shows_an_accessible_404(
-    page, live_server, axe_check, screenshot
-):
+def test_unknown_page_shows_an_accessible_404(page, live_server, axe_check, screenshot):
     response = page.goto(live_server("/cette-page-n-existe-pas"))
     assert response.status == 404
     assert page.get_by_role("heading", level=1).inner_text() == "Page introuvable"
     visit(page, axe_check, screenshot, "404")
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/compte/connexion", "/compte/inscription", "/nope"]
-)
-def test_public_pages_fit_a_phone_screen(
-    context, live_server, axe_check, screenshot, path
-):
-    """At 360 px wide nothing scrolls sideways."""
-    page = context.new_page()
-    page.set_viewport_size(PHONE)
-    page.goto(live_server(path))
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= PHONE["width"], f"{path} is {width}px wide"
-    name = path.strip("/").replace("/", "-") or "home"
-    visit(page, axe_check, screenshot, name)
-
-
-@pytest.mark.parametrize(
-    ("email", "paths"),
-    [
-        (
-            f"equipe@{DOMAIN}",
-            ["/", "/lieux/", "/logements/", "/habitants/", "/compte/"],
-        ),
-        (f"admin@{DOMAIN}", ["/organisations/", "/utilisateurs/"]),
-        (f"habitant1@{DOMAIN}", ["/", "/compte/"]),
+PUBLIC_PAGES = [
+    "/",
+    "/compte/connexion",
+    "/compte/inscription",
+    "/compte/mot-de-passe-oublie",
+    "/nope",
+]
+SIGNED_IN_PAGES = {
+    "equipe": ["/compte/", "/compte/mot-de-passe", "/logements/nouveau"],
+    "admin": [
+        "/",
+        "/utilisateurs/nouveau",
+        "/organisations/nouvelle",
+        "/lieux/nouveau",
     ],
-)
-def test_signed_in_pages_fit_a_phone_screen(
-    context, live_server, axe_check, screenshot, email, paths
+    "habitant1": ["/", "/compte/"],
+    "nouvelle.habitante": ["/", "/compte/", "/compte/verification"],
+}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_are_accessible_and_fit_a_phone(
+    page, live_server, axe_check, screenshot, path, viewport
 ):
-    """Wide tables scroll inside their box, never the whole page."""
-    page = context.new_page()
-    page.set_viewport_size(PHONE)
-    log_in(page, live_server, email)
-    for path in paths:
+    """Every public page passes axe; at 360 px wide nothing scrolls sideways."""
+    page.set_viewport_size(viewport)
+    page.goto(live_server(path))
+    visit(page, axe_check, screenshot, path.strip("/").replace("/", "-") or "home")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("who", list(SIGNED_IN_PAGES))
+def test_signed_in_pages_are_accessible_and_fit_a_phone(
+    page, live_server, axe_check, screenshot, who, viewport
+):
+    """Account and creation pages of each role pass axe, at both widths."""
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, f"{who}@{DOMAIN}")
+    for path in SIGNED_IN_PAGES[who]:
         page.goto(live_server(path))
-        width = page.evaluate("document.scrollingElement.scrollWidth")
-        assert width <= PHONE["width"], f"{path} is {width}px wide for {email}"
-        role = email.split("@")[0]
-        name = f"{role}-" + (path.strip("/").replace("/", "-") or "home")
+        name = f"{who}-" + (path.strip("/").replace("/", "-") or "home")
         visit(page, axe_check, screenshot, name)
 
 
-def test_login_and_register_work_with_the_keyboard_only(
-    page, live_server, axe_check
-):
+def test_login_and_register_work_with_the_keyboard_only(page, live_server, axe_check):
     """Tab from the skip link through the forms; Enter submits."""
     page.goto(live_server("/compte/inscription"))
     page.keyboard.press("Tab")
@@ -222,7 +243,7 @@ def test_login_and_register_work_with_the_keyboard_only(
             break
     assert seen == list(values)
     page.keyboard.press("Enter")
-    page.wait_for_url(live_server("/"))
+    page.wait_for_url(at(live_server, "/"))
     assert page.get_by_text("Logement TIL-C-0503").is_visible()
 
     # Log out from the keyboard: focus the button, press Enter.
@@ -241,7 +262,7 @@ def test_login_and_register_work_with_the_keyboard_only(
     page.keyboard.press("Space")
     assert page.locator("#remember").is_checked()
     page.keyboard.press("Enter")
-    page.wait_for_url(live_server("/"))
+    page.wait_for_url(at(live_server, "/"))
     assert page.get_by_role("heading", level=1).inner_text() == "Bonjour Clavier"
     axe_check(page)
 
@@ -258,3 +279,15 @@ def test_focus_is_visible_on_links_and_buttons(page, live_server):
             " return [s.outlineStyle, s.outlineWidth]; }"
         )
         assert style[0] != "none" and style[1] != "0px", style
+
+
+def test_axe_check_catches_a_broken_page(page, axe_check):
+    """The checker itself works: an image without text and an unlabelled field fail."""
+    page.set_content(
+        '<html lang="fr"><head><title>T</title></head><body><main>'
+        '<h1>T</h1><img src="data:,"><input type="text"></main></body></html>'
+    )
+    with pytest.raises(AssertionError) as failure:
+        axe_check(page)
+    assert "image-alt" in str(failure.value)
+    assert "label" in str(failure.value)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from participation.labels import LANGUAGES
+from participation.labels import LANGUAGES, choices
 from participation.services.accounts import PASSWORD_MIN_LENGTH
 
 EMAIL = [
@@ -111,7 +111,7 @@ class ProfileForm(FlaskForm):
             Length(max=80, message=_l("80 caractères au maximum.")),
         ],
     )
-    language = SelectField(_l("Langue"), choices=list(LANGUAGES.items()))
+    language = SelectField(_l("Langue"), choices=choices(LANGUAGES))
 
 
 class ClaimCodeForm(FlaskForm):

@@ -217,7 +217,9 @@ def change_password():
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            login_user(current_user)  # the session follows the rotated token
+            # The session follows the rotated token (the object, not the proxy:
+            # Flask-Login would store the proxy as the user and recurse).
+            login_user(current_user._get_current_object())
             flash(_("Votre mot de passe est changé."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)

@@ -20,6 +20,7 @@ class DwellingForm(FlaskForm):
     label = StringField(
         _l("Description"),
         validators=[Length(max=120, message=_l("120 caractères au maximum."))],
+        default="",  # an omitted optional field is empty, not None
     )
     place = SelectField(_l("Bâtiment ou entrée"), coerce=int)
 

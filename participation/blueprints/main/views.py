@@ -16,7 +16,7 @@ def index():
     """Say what the platform is; show each person what concerns them."""
     context = {}
     if current_user.is_authenticated:
-        homes = current_user.current_residencies
+        homes = residents.current_homes(current_user)
         context["homes"] = homes
         context["ancestors"] = places.ancestors_by_id([r.dwelling.place for r in homes])
         context["pending"] = residents.pending_request(current_user)

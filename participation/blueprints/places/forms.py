@@ -19,6 +19,7 @@ class PlaceForm(FlaskForm):
     address = StringField(
         _l("Adresse"),
         validators=[Length(max=200, message=_l("200 caractères au maximum."))],
+        default="",  # an omitted optional field is empty, not None
     )
 
 

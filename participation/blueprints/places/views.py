@@ -130,7 +130,6 @@ def delete(place_id: int):
     """Remove an empty place."""
     place = db.get_or_404(Place, place_id)
     authorize(permissions.can_manage_place(current_user, place))
-    EmptyForm().validate_on_submit() or abort(400)
     parent_id = place.parent_id
     try:
         places.delete_place(current_user, place, utcnow())
@@ -149,20 +148,19 @@ def letters(place_id: int):
     place = db.get_or_404(Place, place_id)
     authorize(permissions.can_manage_place(current_user, place))
     form = LettersForm()
-    form.validate_on_submit() or abort(400)
-    dwellings = invitations.dwellings_for_letters(
-        place, only_vacant=form.only_vacant.data
+    issued = invitations.issue_letters(
+        current_user, place, only_vacant=form.only_vacant.data, now=utcnow()
     )
-    if not dwellings:
+    if not issued:
         flash(_("Aucun logement concerné : aucun courrier à imprimer."), "info")
         return redirect(url_for("places.detail", place_id=place.id))
-    issued = invitations.issue_codes(current_user, place, dwellings, utcnow())
     sign_up = printing.public_url("auth.register")
+    qr_title = _("Code QR vers la page d'inscription")
     letters = [
         (
             item,
             printing.qr_svg(
-                f"{sign_up}?code={item.code}", _("Code QR vers la page d'inscription")
+                printing.public_url("auth.register", code=item.code), qr_title
             ),
         )
         for item in issued
@@ -172,6 +170,6 @@ def letters(place_id: int):
         place=place,
         letters=letters,
         sign_up=sign_up,
-        ancestors=places.ancestors_by_id([d.place for d in dwellings]),
+        ancestors=places.ancestors_by_id([item.dwelling.place for item in issued]),
     )
     return response, 200, {"Cache-Control": "no-store"}

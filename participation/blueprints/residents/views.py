@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -121,7 +121,6 @@ def end_residency(residency_id: int):
     """Record that a resident has moved out."""
     residency = db.get_or_404(Residency, residency_id)
     authorize(permissions.can_manage_dwelling(current_user, residency.dwelling))
-    EmptyForm().validate_on_submit() or abort(400)
     try:
         residents.end_residency(current_user, residency, utcnow())
     except InvalidTransition as error:
