@@ -11,6 +11,7 @@ from typing import Any
 from participation.models import (
     Dwelling,
     Organisation,
+    OrganisationKind,
     Place,
     Role,
     User,
@@ -79,8 +80,9 @@ def can_manage_dwelling(user: Any, dwelling: Dwelling) -> bool:
 
 
 def can_review_verification(user: Any, request: VerificationRequest) -> bool:
-    """Approve or refuse a resident's request for the landlord's places."""
-    return request.is_pending and can_manage_place(user, request.place)
+    """See a resident's request for the landlord's places and decide it (the
+    request itself refuses a second decision)."""
+    return can_manage_place(user, request.place)
 
 
 def can_request_verification(user: Any) -> bool:
@@ -88,9 +90,25 @@ def can_request_verification(user: Any) -> bool:
     return _is(user, Role.RESIDENT)
 
 
-def can_manage_organisations(user: Any) -> bool:
-    """Organisations are created and renamed by admins."""
-    return is_admin(user)
+def can_view_organisations(user: Any) -> bool:
+    """Staff and admins see the landlords and partners on the platform."""
+    return can_access_back_office(user)
+
+
+def can_manage_organisation(
+    user: Any,
+    organisation: Organisation | None = None,
+    kind: OrganisationKind | None = None,
+) -> bool:
+    """Admins create and edit any organisation; staff add and edit the local
+    partners (city, waste service, associations…), never a landlord."""
+    if is_admin(user):
+        return True
+    if not _is(user, Role.STAFF):
+        return False
+    if organisation is not None and organisation.is_landlord:
+        return False
+    return kind is not OrganisationKind.LANDLORD
 
 
 def can_manage_users(user: Any) -> bool:

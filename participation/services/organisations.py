@@ -28,10 +28,11 @@ def create_organisation(
 ) -> Organisation:
     """Create an organisation.
 
-    :raises PermissionDenied: the actor is not an admin.
+    :raises PermissionDenied: the actor may not create this kind (only admins
+        create landlords).
     :raises ValidationError: the name is taken.
     """
-    require(permissions.can_manage_organisations(actor))
+    require(permissions.can_manage_organisation(actor, kind=kind))
     organisation = Organisation(name=_check_name(name, None), kind=kind, created_at=now)
     db.session.add(organisation)
     db.session.flush()
@@ -57,11 +58,14 @@ def update_organisation(
 ) -> Organisation:
     """Rename an organisation or change its kind.
 
-    :raises PermissionDenied: the actor is not an admin.
+    :raises PermissionDenied: the actor may not edit it, or not into this kind.
     :raises ValidationError: the name is taken, or a landlord that owns places would
         stop being one.
     """
-    require(permissions.can_manage_organisations(actor))
+    require(
+        permissions.can_manage_organisation(actor, organisation)
+        and permissions.can_manage_organisation(actor, kind=kind)
+    )
     name = _check_name(name, organisation.id)
     owns_places = db.session.scalar(
         db.select(Place.id).filter_by(landlord_id=organisation.id).limit(1)

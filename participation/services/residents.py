@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists
 
 from participation import mail, permissions
 from participation.extensions import db
@@ -187,7 +186,7 @@ def pending_requests_query(actor: User):
             db.contains_eager(VerificationRequest.place),
             db.joinedload(VerificationRequest.user),
         )
-        .order_by(VerificationRequest.created_at)
+        .order_by(VerificationRequest.created_at, VerificationRequest.id)
     )
     landlord_ids = permissions.managed_landlord_ids(actor)
     if landlord_ids is not None:
@@ -207,17 +206,5 @@ def current_homes(user: User) -> list[Residency]:
                 .joinedload(Place.landlord)
             )
             .order_by(Residency.id)
-        )
-    )
-
-
-def has_current_residency(dwelling: Dwelling) -> bool:
-    return bool(
-        db.session.scalar(
-            db.select(
-                exists().where(
-                    Residency.dwelling_id == dwelling.id, Residency.ended_at.is_(None)
-                )
-            )
         )
     )

@@ -7,7 +7,7 @@ from flask_login import AnonymousUserMixin
 
 from participation import permissions
 from participation.extensions import db
-from participation.models import Role, VerificationStatus
+from participation.models import OrganisationKind, Role, VerificationStatus
 from participation.timeutil import utcnow
 from tests import factories
 
@@ -128,22 +128,18 @@ def test_only_admins_and_the_landlords_staff_manage_its_dwellings(world, role):
     )
 
 
+@pytest.mark.parametrize("status", [None, VerificationStatus.APPROVED, "refused"])
 @pytest.mark.parametrize("role", ROLES)
-def test_only_admins_and_the_landlords_staff_review_a_pending_request(world, role):
+def test_only_admins_and_the_landlords_staff_review_a_request(world, role, status):
+    """Pending or decided: the landlord's staff see it; the request itself refuses
+    a second decision (see the residents service tests)."""
     request = factories.verification_request(world.newcomer, world.building)
+    if status is not None:
+        request.status = VerificationStatus(status)
+        request.decided_at = utcnow()
+        db.session.commit()
     answer = permissions.can_review_verification(actor(world, role), request)
     check({"staff", "admin"}, role, answer)
-
-
-@pytest.mark.parametrize("status", [VerificationStatus.APPROVED, "refused"])
-@pytest.mark.parametrize("role", ROLES)
-def test_nobody_reviews_a_request_already_decided(world, role, status):
-    request = factories.verification_request(world.newcomer, world.building)
-    request.status = VerificationStatus(status)
-    request.decided_at = utcnow()
-    db.session.commit()
-    answer = permissions.can_review_verification(actor(world, role), request)
-    check(set(), role, answer)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -154,8 +150,28 @@ def test_only_residents_ask_for_verification(world, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_admins_manage_organisations(world, role):
-    answer = permissions.can_manage_organisations(actor(world, role))
+def test_staff_and_admins_see_the_organisations(world, role):
+    answer = permissions.can_view_organisations(actor(world, role))
+    check({"staff", "other_staff", "admin"}, role, answer)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_and_admins_manage_partner_organisations(world, role):
+    user = actor(world, role)
+    allowed = {"staff", "other_staff", "admin"}
+    check(allowed, role, permissions.can_manage_organisation(user))
+    check(allowed, role, permissions.can_manage_organisation(user, world.partner_org))
+    kind = OrganisationKind.ASSOCIATION
+    check(allowed, role, permissions.can_manage_organisation(user, kind=kind))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_admins_create_or_edit_landlords(world, role):
+    user = actor(world, role)
+    check({"admin"}, role, permissions.can_manage_organisation(user, world.landlord))
+    landlord = OrganisationKind.LANDLORD
+    check({"admin"}, role, permissions.can_manage_organisation(user, kind=landlord))
+    answer = permissions.can_manage_organisation(user, world.partner_org, landlord)
     check({"admin"}, role, answer)
 
 

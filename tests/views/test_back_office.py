@@ -115,10 +115,16 @@ BACK_OFFICE_PAGES = {
     "residents.review": lambda w, r: f"/habitants/demandes/{r.id}",
 }
 
+ORGANISATION_PAGES = {
+    "organisations.index": lambda w: "/organisations/",
+    "organisations.create": lambda w: "/organisations/nouvelle",
+    "organisations.edit": lambda w: f"/organisations/{w.partner_org.id}/modifier",
+}
+
 ADMIN_PAGES = {
-    "organisations.index": lambda w, r: "/organisations/",
-    "organisations.create": lambda w, r: "/organisations/nouvelle",
-    "organisations.edit": lambda w, r: f"/organisations/{w.landlord.id}/modifier",
+    "organisations.edit landlord": lambda w, r: (
+        f"/organisations/{w.landlord.id}/modifier"
+    ),
     "users.index": lambda w, r: "/utilisateurs/",
     "users.create": lambda w, r: "/utilisateurs/nouveau",
     "users.edit": lambda w, r: f"/utilisateurs/{w.staff.id}/modifier",
@@ -148,9 +154,22 @@ def test_back_office_pages_are_for_the_landlords_staff_and_admins(
         assert "Accès refusé" in text(response)
 
 
+@pytest.mark.parametrize("page", ORGANISATION_PAGES)
+@pytest.mark.parametrize("role", ["anonymous", "resident", "partner", "staff", "admin"])
+def test_partner_organisations_are_managed_by_staff_and_admins(
+    client, login, world, role, page
+):
+    response = open_as(client, login, world, role, ORGANISATION_PAGES[page](world))
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response.location.startswith(LOGIN)
+    else:
+        assert response.status_code == (200 if role in ("staff", "admin") else 403)
+
+
 @pytest.mark.parametrize("page", ADMIN_PAGES)
 @pytest.mark.parametrize("role", ["anonymous", "resident", "partner", "staff", "admin"])
-def test_organisation_and_account_pages_are_for_admins_only(
+def test_landlords_and_account_pages_are_for_admins_only(
     client, login, world, role, page
 ):
     response = open_as(client, login, world, role, ADMIN_PAGES[page](world, None))
@@ -903,8 +922,12 @@ def test_a_request_is_decided_only_once(app, client, login, world, pending, seco
         f"/habitants/demandes/{pending.id}/{second}",
         data={"dwelling": world.dwellings[1].id, "reason": "Encore."},
     )
-    assert response.status_code == 403
-    assert client.get(f"/habitants/demandes/{pending.id}").status_code == 403
+    assert response.status_code == 302
+    page = client.get(f"/habitants/demandes/{pending.id}")
+    html = page.get_data(as_text=True)
+    assert "Cette demande a déjà été traitée." in html
+    assert "Inconnu." in html and "refusée" in html
+    assert 'name="dwelling"' not in html  # no decision form any more
     request = db.session.get(VerificationRequest, pending.id)
     assert (request.status, request.decision_note) == (
         VerificationStatus.REFUSED,
@@ -1018,14 +1041,41 @@ def test_a_landlord_without_places_may_change_kind(client, login, world):
     assert db.session.get(Organisation, empty.id).kind is OrganisationKind.OTHER
 
 
-def test_staff_cannot_create_organisations(client, login, world):
+def test_staff_add_a_local_partner(client, login, world):
+    login(world.staff)
+    response = client.post(
+        "/organisations/nouvelle",
+        data={"name": "Régie de quartier", "kind": "association"},
+    )
+    assert response.status_code == 302
+    partner = db.session.scalars(
+        db.select(Organisation).filter_by(name="Régie de quartier")
+    ).one()
+    assert partner.kind is OrganisationKind.ASSOCIATION
+    assert audit_actions() == ["organisation.create"]
+
+
+def test_staff_cannot_create_a_landlord_nor_turn_a_partner_into_one(
+    client, login, world
+):
     login(world.staff)
     before = count(Organisation)
+    page = text(client.get("/organisations/nouvelle"))
+    assert 'value="landlord"' not in page
     response = client.post(
-        "/organisations/nouvelle", data={"name": "Pirate", "kind": "city"}
+        "/organisations/nouvelle", data={"name": "Pirate", "kind": "landlord"}
     )
-    assert response.status_code == 403
+    assert response.status_code == 200
+    assert "pas un choix valide" in field_errors(response, "kind")
+    client.post(
+        f"/organisations/{world.partner_org.id}/modifier",
+        data={"name": world.partner_org.name, "kind": "landlord"},
+    )
     assert count(Organisation) == before
+    assert db.session.get(Organisation, world.partner_org.id).kind is (
+        OrganisationKind.CITY
+    )
+    assert audit_actions() == []
 
 
 # --- accounts ---------------------------------------------------------------------
@@ -1184,3 +1234,17 @@ def test_deactivating_an_account_logs_its_owner_out(app, client, login, world):
         LOGIN, data={"email": world.staff.email, "password": factories.PASSWORD}
     )
     assert again.status_code == 200  # an inactive account cannot log back in
+
+
+def test_pending_requests_are_paginated_oldest_first(app, client, login, world):
+    """Requests page separately from residents (``?demandes=2``), 50 at a time."""
+    people = [factories.user(email=f"attente{i:02d}@example.fr") for i in range(52)]
+    for person in people:
+        factories.verification_request(person, world.building)
+    login(world.staff)
+    first = text(client.get("/habitants/"))
+    assert "52 demandes en attente" in first
+    assert "attente00@example.fr" in first and "attente51@example.fr" not in first
+    assert "demandes=2" in first
+    second = text(client.get("/habitants/?demandes=2"))
+    assert "attente51@example.fr" in second and "attente00@example.fr" not in second

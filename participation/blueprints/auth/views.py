@@ -168,15 +168,19 @@ def profile():
         session["language"] = current_user.language
         flash(_("Vos informations sont enregistrées."), "success")
         return redirect(url_for("auth.profile"))
-    homes = current_user.current_residencies
+    return _profile_page(form, ClaimCodeForm())
+
+
+def _profile_page(form: ProfileForm, code_form: ClaimCodeForm, status: int = 200):
+    homes = residents.current_homes(current_user)
     return render_template(
         "auth/profile.html",
         form=form,
-        code_form=ClaimCodeForm(),
+        code_form=code_form,
         homes=homes,
         ancestors=place_service.ancestors_by_id([r.dwelling.place for r in homes]),
         pending=residents.pending_request(current_user),
-    )
+    ), status
 
 
 @bp.post("/code")
@@ -193,15 +197,7 @@ def claim_code():
         else:
             flash(_("Votre logement est confirmé."), "success")
             return redirect(url_for("main.index"))
-    homes = current_user.current_residencies
-    return render_template(
-        "auth/profile.html",
-        form=ProfileForm(obj=current_user),
-        code_form=form,
-        homes=homes,
-        pending=residents.pending_request(current_user),
-        ancestors=place_service.ancestors_by_id([r.dwelling.place for r in homes]),
-    ), 422
+    return _profile_page(ProfileForm(obj=current_user), form, status=422)
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])

@@ -18,4 +18,6 @@ class OrganisationForm(FlaskForm):
             Length(max=120, message=_l("120 caractères au maximum.")),
         ],
     )
-    kind = SelectField(_l("Type"), choices=choices(ORGANISATION_KINDS))
+    kind = SelectField(
+        _l("Type"), choices=choices(ORGANISATION_KINDS)
+    )  # narrowed per user

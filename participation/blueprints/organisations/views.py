@@ -12,6 +12,7 @@ from participation.blueprints.common import apply_errors, authorize
 from participation.blueprints.organisations import bp
 from participation.blueprints.organisations.forms import OrganisationForm
 from participation.extensions import db
+from participation.labels import ORGANISATION_KINDS
 from participation.models import Organisation, OrganisationKind, User
 from participation.services import ValidationError, organisations
 from participation.timeutil import utcnow
@@ -19,9 +20,20 @@ from participation.timeutil import utcnow
 
 @bp.before_request
 @login_required
-def require_admin():
-    """Every page here is for admins."""
-    authorize(permissions.can_manage_organisations(current_user))
+def require_back_office():
+    """Staff and admins see organisations; what they may change is checked below."""
+    authorize(permissions.can_view_organisations(current_user))
+
+
+def _form(organisation: Organisation | None = None) -> OrganisationForm:
+    """The form, offering only the kinds this person may choose."""
+    form = OrganisationForm(obj=organisation)
+    form.kind.choices = [
+        (kind.value, label)
+        for kind, label in ORGANISATION_KINDS.items()
+        if permissions.can_manage_organisation(current_user, kind=kind)
+    ]
+    return form
 
 
 @bp.get("/")
@@ -38,8 +50,9 @@ def index():
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 def create():
-    """Create an organisation."""
-    form = OrganisationForm()
+    """Create an organisation (staff: a local partner, not a landlord)."""
+    authorize(permissions.can_manage_organisation(current_user))
+    form = _form()
     if form.validate_on_submit():
         try:
             organisations.create_organisation(
@@ -60,7 +73,8 @@ def create():
 def edit(organisation_id: int):
     """Rename an organisation or change its type."""
     organisation = db.get_or_404(Organisation, organisation_id)
-    form = OrganisationForm(obj=organisation)
+    authorize(permissions.can_manage_organisation(current_user, organisation))
+    form = _form(organisation)
     if form.validate_on_submit():
         try:
             organisations.update_organisation(

@@ -16,6 +16,8 @@ from participation.services import InvalidTransition, ValidationError, places, r
 from participation.services.invitations import dwellings_for_letters
 from participation.timeutil import utcnow
 
+PAGE_SIZE = 50
+
 
 @bp.before_request
 @login_required
@@ -31,15 +33,21 @@ def index():
     if request.args.get("place_id"):
         place = db.get_or_404(Place, request.args.get("place_id", type=int))
         authorize(permissions.can_manage_place(current_user, place))
-    pending = db.session.scalars(residents.pending_requests_query(current_user)).all()
-    page = db.paginate(residents.residents_query(current_user, place), per_page=50)
+    pending = db.paginate(
+        residents.pending_requests_query(current_user),
+        page=request.args.get("demandes", 1, type=int),
+        per_page=PAGE_SIZE,
+    )
+    page = db.paginate(
+        residents.residents_query(current_user, place), per_page=PAGE_SIZE
+    )
     return render_template(
         "residents/index.html",
         pending=pending,
         page=page,
         place=place,
         ancestors=places.ancestors_by_id(
-            [r.dwelling.place for r in page.items] + [r.place for r in pending]
+            [r.dwelling.place for r in page.items] + [r.place for r in pending.items]
         ),
         end_form=EmptyForm(),
     )
@@ -88,6 +96,7 @@ def approve(request_id: int):
         residents.approve(current_user, verification, dwelling, utcnow())
     except InvalidTransition as error:
         flash(str(error), "error")
+        return redirect(url_for("residents.review", request_id=request_id))
     else:
         flash(
             _(
@@ -108,6 +117,9 @@ def refuse(request_id: int):
     if form.validate_on_submit():
         try:
             residents.refuse(current_user, verification, form.reason.data, utcnow())
+        except InvalidTransition as error:
+            flash(str(error), "error")
+            return redirect(url_for("residents.review", request_id=request_id))
         except ValidationError as error:
             apply_errors(form, error)
         else:
