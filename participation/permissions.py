@@ -90,11 +90,6 @@ def can_request_verification(user: Any) -> bool:
     return _is(user, Role.RESIDENT)
 
 
-def can_view_organisations(user: Any) -> bool:
-    """Staff and admins see the landlords and partners on the platform."""
-    return can_access_back_office(user)
-
-
 def can_manage_organisation(
     user: Any,
     organisation: Organisation | None = None,

@@ -5,8 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, request
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from participation import permissions
+from participation.extensions import db
+from participation.models import Place
 from participation.services import ValidationError
 
 
@@ -14,6 +18,23 @@ def authorize(allowed: bool) -> None:
     """Answer 403 unless ``allowed`` (the same predicate the service checks)."""
     if not allowed:
         abort(403)
+
+
+@login_required
+def require_back_office():
+    """A ``before_request`` hook: staff and admins only (others get 403, anonymous
+    visitors the login page)."""
+    authorize(permissions.can_access_back_office(current_user))
+
+
+def place_filter() -> Place | None:
+    """The place named by ``?place_id``, which the user must manage (else 404/403)."""
+    place_id = request.args.get("place_id", type=int)
+    if place_id is None:
+        return None
+    place = db.get_or_404(Place, place_id)
+    authorize(permissions.can_manage_place(current_user, place))
+    return place
 
 
 def apply_errors(form: FlaskForm, error: ValidationError) -> None:

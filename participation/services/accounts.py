@@ -52,6 +52,23 @@ def check_password_rules(password: str, field: str = "password") -> None:
         )
 
 
+def add_account(user: User) -> None:
+    """Add a new account to the session, refusing an email already in use.
+
+    The unique index decides (no check-then-insert), whatever the case typed.
+
+    :raises ValidationError: the email belongs to another account (rolled back).
+    """
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationError(
+            {"email": _("Un compte existe déjà avec cette adresse e-mail.")}
+        ) from None
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).filter_by(email=normalise_email(email)))
 
@@ -82,14 +99,7 @@ def register(
         language=language if language in LANGUAGES else "fr",
         created_at=now,
     )
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ValidationError(
-            {"email": _("Un compte existe déjà avec cette adresse e-mail.")}
-        ) from None
+    add_account(user)
     if code:
         try:
             _redeem_code(user, code, now)

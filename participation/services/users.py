@@ -8,7 +8,6 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from participation import mail, permissions
 from participation.extensions import db
@@ -16,6 +15,7 @@ from participation.models import Organisation, Role, User
 from participation.models.user import new_login_token
 from participation.services import ValidationError, audit, require
 from participation.services.accounts import (
+    add_account,
     check_password_rules,
     hash_password,
     make_reset_token,
@@ -62,14 +62,7 @@ def create_user(
         password_hash=hash_password(secrets.token_urlsafe(32)),
         created_at=now,
     )
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ValidationError(
-            {"email": _("Un compte existe déjà avec cette adresse e-mail.")}
-        ) from None
+    add_account(user)
     audit.record(
         actor,
         "user.create",
@@ -154,14 +147,7 @@ def create_admin(email: str, display_name: str, password: str, now: datetime) ->
         password_hash=hash_password(password),
         created_at=now,
     )
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ValidationError(
-            {"email": _("Un compte existe déjà avec cette adresse e-mail.")}
-        ) from None
+    add_account(user)
     audit.record(None, "user.create", user, now, role=Role.ADMIN.value, via="cli")
     db.session.commit()
     return user

@@ -150,12 +150,6 @@ def test_only_residents_ask_for_verification(world, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_staff_and_admins_see_the_organisations(world, role):
-    answer = permissions.can_view_organisations(actor(world, role))
-    check({"staff", "other_staff", "admin"}, role, answer)
-
-
-@pytest.mark.parametrize("role", ROLES)
 def test_staff_and_admins_manage_partner_organisations(world, role):
     user = actor(world, role)
     allowed = {"staff", "other_staff", "admin"}

@@ -5,10 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from participation import permissions
-from participation.blueprints.common import apply_errors, authorize
+from participation.blueprints.common import (
+    apply_errors,
+    authorize,
+    place_filter,
+    require_back_office,
+)
 from participation.blueprints.dwellings import bp
 from participation.blueprints.dwellings.forms import DwellingForm, ImportForm
 from participation.extensions import db
@@ -23,21 +28,13 @@ from participation.services import ValidationError, dwellings, places
 from participation.services.dwellings import CSV_COLUMNS, ImportFailed
 from participation.timeutil import utcnow
 
-
-@bp.before_request
-@login_required
-def require_back_office():
-    """Dwellings are managed by staff and admins."""
-    authorize(permissions.can_access_back_office(current_user))
+bp.before_request(require_back_office)
 
 
 @bp.get("/")
 def index():
     """Dwellings, filtered by place and reference, with code and occupancy."""
-    place = None
-    if request.args.get("place_id"):
-        place = db.get_or_404(Place, request.args.get("place_id", type=int))
-        authorize(permissions.can_manage_place(current_user, place))
+    place = place_filter()
     search = request.args.get("q", "")
     page = db.paginate(
         dwellings.dwellings_query(current_user, place=place, search=search),

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func
 
 from participation import permissions
-from participation.blueprints.common import apply_errors, authorize
+from participation.blueprints.common import (
+    apply_errors,
+    authorize,
+    require_back_office,
+)
 from participation.blueprints.organisations import bp
 from participation.blueprints.organisations.forms import OrganisationForm
 from participation.extensions import db
@@ -17,12 +21,7 @@ from participation.models import Organisation, OrganisationKind, User
 from participation.services import ValidationError, organisations
 from participation.timeutil import utcnow
 
-
-@bp.before_request
-@login_required
-def require_back_office():
-    """Staff and admins see organisations; what they may change is checked below."""
-    authorize(permissions.can_view_organisations(current_user))
+bp.before_request(require_back_office)  # staff and admins see organisations
 
 
 def _form(organisation: Organisation | None = None) -> OrganisationForm:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from participation import permissions, printing
-from participation.blueprints.common import EmptyForm, apply_errors, authorize
+from participation.blueprints.common import (
+    EmptyForm,
+    apply_errors,
+    authorize,
+    require_back_office,
+)
 from participation.blueprints.places import bp
 from participation.blueprints.places.forms import LettersForm, PlaceForm, TerritoryForm
 from participation.extensions import db
@@ -20,12 +25,7 @@ from participation.services import (
 )
 from participation.timeutil import utcnow
 
-
-@bp.before_request
-@login_required
-def require_back_office():
-    """Places are managed by staff and admins."""
-    authorize(permissions.can_access_back_office(current_user))
+bp.before_request(require_back_office)
 
 
 @bp.get("/")

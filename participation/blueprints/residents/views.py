@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from participation import permissions
-from participation.blueprints.common import EmptyForm, apply_errors, authorize
+from participation.blueprints.common import (
+    EmptyForm,
+    apply_errors,
+    authorize,
+    place_filter,
+    require_back_office,
+)
 from participation.blueprints.residents import bp
 from participation.blueprints.residents.forms import ApproveForm, RefuseForm
 from participation.extensions import db
-from participation.models import Dwelling, Place, Residency, VerificationRequest
+from participation.models import Dwelling, Residency, VerificationRequest
 from participation.services import InvalidTransition, ValidationError, places, residents
 from participation.services.invitations import dwellings_for_letters
 from participation.timeutil import utcnow
@@ -19,20 +25,13 @@ from participation.timeutil import utcnow
 PAGE_SIZE = 50
 
 
-@bp.before_request
-@login_required
-def require_back_office():
-    """Residents are managed by staff and admins."""
-    authorize(permissions.can_access_back_office(current_user))
+bp.before_request(require_back_office)
 
 
 @bp.get("/")
 def index():
     """Requests waiting for a decision, then verified residents."""
-    place = None
-    if request.args.get("place_id"):
-        place = db.get_or_404(Place, request.args.get("place_id", type=int))
-        authorize(permissions.can_manage_place(current_user, place))
+    place = place_filter()
     pending = db.paginate(
         residents.pending_requests_query(current_user),
         page=request.args.get("demandes", 1, type=int),
