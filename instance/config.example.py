@@ -12,6 +12,9 @@ PARTICIPATION_ (for example PARTICIPATION_DATABASE_URL), which wins over this fi
 # Database: SQLite in instance/ by default. For PostgreSQL (psycopg 3):
 # DATABASE_URL = "postgresql+psycopg://faireavec@127.0.0.1:5432/faireavec"
 
+# Behind one reverse proxy (nginx, Caddy…), trust its X-Forwarded-* headers:
+# TRUSTED_PROXIES = 1
+
 # Redis, shared by all workers and instances for rate limits:
 # REDIS_URL = "redis://127.0.0.1:6379/0"
 

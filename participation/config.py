@@ -22,6 +22,10 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are
+    # trusted (client address for rate limits, https scheme). 0: none.
+    TRUSTED_PROXIES = 0
+
     REDIS_URL: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

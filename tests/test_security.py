@@ -130,9 +130,7 @@ def test_password_reset_is_rate_limited(make_app):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_PASSWORD_RESET="2 per minute")
     client = app.test_client()
     codes = [
-        client.post(
-            "/compte/mot-de-passe-oublie", data={"email": "a@b.fr"}
-        ).status_code
+        client.post("/compte/mot-de-passe-oublie", data={"email": "a@b.fr"}).status_code
         for _ in range(3)
     ]
     assert codes == [302, 302, 429]
@@ -154,3 +152,33 @@ def test_rate_limits_are_shared_through_redis(make_app):
     first, second = make_app(**config), make_app(**config)
     assert _login_attempts(first, 2) == [200, 200]
     assert _login_attempts(second, 2) == [200, 429]
+
+
+def _attempts_from(app, addresses):
+    client = app.test_client()
+    return [
+        client.post(
+            "/compte/connexion",
+            data={"email": "a@b.fr", "password": "wrong"},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+        for address in addresses
+    ]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget(make_app):
+    """With TRUSTED_PROXIES=1 the limit follows X-Forwarded-For, not the proxy."""
+    app = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="1 per minute", TRUSTED_PROXIES=1
+    )
+    assert _attempts_from(app, ["203.0.113.1", "203.0.113.2", "203.0.113.1"]) == [
+        200,
+        200,
+        429,
+    ]
+
+
+def test_without_a_trusted_proxy_forwarded_headers_are_ignored(make_app):
+    """Otherwise anyone could dodge the limit by inventing X-Forwarded-For."""
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="1 per minute")
+    assert _attempts_from(app, ["203.0.113.1", "203.0.113.2"]) == [200, 429]
