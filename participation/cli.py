@@ -13,7 +13,7 @@ from participation.extensions import db
 from participation.models import Organisation, OrganisationKind, Place
 from participation.services import ValidationError, demo, dwellings, invitations, users
 from participation.services.dwellings import ImportFailed
-from participation.timeutil import utcnow
+from participation.timeutil import PARIS, utcnow
 
 
 def init_app(app: Flask) -> None:
@@ -101,17 +101,28 @@ def import_dwellings(file: Path, landlord: str) -> None:
     help="Also dwellings that already have a verified resident.",
 )
 @click.option(
+    "--replace",
+    "replace_valid",
+    is_flag=True,
+    help="Also replace codes still valid (letters already delivered stop working).",
+)
+@click.option(
     "--output",
     type=click.File("w", encoding="utf-8"),
     default="-",
     help="CSV file to write (default: standard output).",
 )
 def invitation_codes(
-    landlord: str, place_id: int | None, include_occupied: bool, output
+    landlord: str,
+    place_id: int | None,
+    include_occupied: bool,
+    replace_valid: bool,
+    output,
 ) -> None:
-    """Issue new invitation codes and write them as CSV (reference, place, code,
-    expires_at), e.g. for a mail merge. Previous codes of these dwellings stop
-    working; the plain codes are shown only this once."""
+    """Issue invitation codes and write them as CSV (reference, place, code,
+    expires_at in Europe/Paris), e.g. for a mail merge. Dwellings whose code is
+    still valid are skipped unless --replace; the plain codes are shown only this
+    once."""
     owner = _landlord(landlord)
     roots = db.session.scalars(
         db.select(Place).filter_by(
@@ -124,17 +135,20 @@ def invitation_codes(
     writer = csv.writer(output)
     writer.writerow(["reference", "place", "code", "expires_at"])
     total = 0
+    now = utcnow()
     for root in roots:
         chosen = invitations.dwellings_for_letters(
-            root, only_vacant=not include_occupied
+            root,
+            only_vacant=not include_occupied,
+            without_code_valid_at=None if replace_valid else now,
         )
-        for item in invitations.issue_codes(None, root, chosen, utcnow()):
+        for item in invitations.issue_codes(None, root, chosen, now):
             writer.writerow(
                 [
                     item.dwelling.reference,
                     item.dwelling.place.name,
                     item.code,
-                    item.expires_at.date().isoformat(),
+                    item.expires_at.astimezone(PARIS).date().isoformat(),
                 ]
             )
             total += 1

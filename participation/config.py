@@ -58,8 +58,10 @@ class DefaultConfig:
 
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name)
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
+    ACCOUNT_SETUP_MAX_AGE = 7 * 24 * 60 * 60  # a new account's first password
     INVITATION_CODE_DAYS = 120
     PAGE_SIZE = 50
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # uploads: the CSV import takes 5 MB
     # Base URL printed on invitation letters and posters (QR codes); defaults to
     # the URL of the request that prints them.
     PUBLIC_BASE_URL: str | None = None
@@ -108,6 +110,11 @@ def _derive_redis(app: Flask) -> None:
 def _derive_secret_key(app: Flask) -> None:
     key = app.config.get("SECRET_KEY")
     if app.config["PRODUCTION"]:
+        if not app.config.get("PUBLIC_BASE_URL"):
+            raise RuntimeError(
+                "PARTICIPATION_PUBLIC_BASE_URL manquante : en production, les liens "
+                "envoyés par e-mail et imprimés ne dépendent pas de l'en-tête Host."
+            )
         if not key or key == INSECURE_SECRET or len(key) < 32:
             raise RuntimeError(
                 "PARTICIPATION_SECRET_KEY manquante ou trop faible : en production, "

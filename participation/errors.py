@@ -7,11 +7,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from participation.services import InvalidTransition, PermissionDenied
+
 MESSAGES = {
     400: (_l("Requête incorrecte"), _l("La demande envoyée n'a pas pu être comprise.")),
     403: (_l("Accès refusé"), _l("Vous n'avez pas le droit d'accéder à cette page.")),
     404: (_l("Page introuvable"), _l("Cette page n'existe pas ou a été déplacée.")),
     405: (_l("Action impossible"), _l("Cette action n'est pas possible ici.")),
+    409: (_l("Action impossible"), _l("Cette action n'est pas possible maintenant.")),
     413: (_l("Fichier trop lourd"), _l("Le fichier envoyé est trop volumineux.")),
     429: (
         _l("Trop de tentatives"),
@@ -49,6 +52,15 @@ def init_app(app: Flask) -> None:
                 "et réessayez."
             ),
         )
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error: PermissionDenied):
+        """A service refused what the view did not pre-check: same page as 403."""
+        return render_error(403)
+
+    @app.errorhandler(InvalidTransition)
+    def invalid_transition(error: InvalidTransition):
+        return render_error(409, str(error) or None)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -14,7 +15,13 @@ log = logging.getLogger(__name__)
 
 
 def send(to: str, subject: str, body: str) -> EmailMessage:
-    """Send a plain-text message with the configured backend and return it."""
+    """Send a plain-text message with the configured backend and return it.
+
+    Sending never fails the caller: the change that triggered the mail is already
+    committed, so an error is logged instead. SMTP runs in a background thread, so
+    that a page answers as fast whether or not it sent a mail (no account
+    enumeration through timing) and a slow mail server does not hold a worker.
+    """
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
@@ -23,9 +30,12 @@ def send(to: str, subject: str, body: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain="faireavec.fr")
     message.set_content(body)
     if config["MAIL_BACKEND"] == "smtp":
-        _send_smtp(message)
+        settings = {key: config[key] for key in config if key.startswith("MAIL_")}
+        threading.Thread(
+            target=_send_smtp, args=(message, settings), daemon=True
+        ).start()
     else:
-        _write_outbox(message)
+        _write_outbox(message, outbox_dir())
     return message
 
 
@@ -33,20 +43,29 @@ def outbox_dir() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-def _write_outbox(message: EmailMessage) -> None:
-    folder = outbox_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = message["Message-ID"].strip("<>").replace("@", "_") + ".eml"
-    path = folder / name
-    path.write_bytes(bytes(message))
+def _write_outbox(message: EmailMessage, folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("@", "_") + ".eml"
+        path = folder / name
+        path.write_bytes(bytes(message))
+    except OSError:
+        log.exception("Could not write mail %s to the outbox", message["Message-ID"])
+        return
     log.info("Mail to the outbox: %s (%s)", path, message["Subject"])
 
 
-def _send_smtp(message: EmailMessage) -> None:
-    config = current_app.config
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+def _send_smtp(message: EmailMessage, settings: dict) -> None:
+    try:
+        with smtplib.SMTP(
+            settings["MAIL_SERVER"], settings["MAIL_PORT"], timeout=30
+        ) as smtp:
+            if settings["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if settings["MAIL_USERNAME"]:
+                smtp.login(settings["MAIL_USERNAME"], settings["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not send mail %s", message["Message-ID"])
+        return
+    log.info("Mail sent: %s", message["Message-ID"])

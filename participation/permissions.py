@@ -95,15 +95,16 @@ def can_manage_organisation(
     organisation: Organisation | None = None,
     kind: OrganisationKind | None = None,
 ) -> bool:
-    """Admins create and edit any organisation; staff add and edit the local
-    partners (city, waste service, associations…), never a landlord."""
+    """Admins create and edit any organisation. Staff add the local partners
+    (city, waste service, associations…) but edit none: a partner may work with
+    several landlords, so one landlord's staff must not rename it for all."""
     if is_admin(user):
         return True
-    if not _is(user, Role.STAFF):
-        return False
-    if organisation is not None and organisation.is_landlord:
-        return False
-    return kind is not OrganisationKind.LANDLORD
+    return (
+        _is(user, Role.STAFF)
+        and organisation is None
+        and kind is not OrganisationKind.LANDLORD
+    )
 
 
 def can_manage_users(user: Any) -> bool:

@@ -8,7 +8,8 @@ from markupsafe import Markup
 
 
 def public_url(endpoint: str, **values) -> str:
-    """An absolute URL, on PUBLIC_BASE_URL when configured (printed on paper)."""
+    """An absolute URL for mail and paper: on PUBLIC_BASE_URL when configured
+    (always in production), never on a Host header an attacker could choose."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)

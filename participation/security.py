@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     """Protect every POST with CSRF, rate-limit sensitive forms, send headers."""
     if app.config["TRUSTED_PROXIES"]:
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     csrf.init_app(app)
     limiter.init_app(app)
 

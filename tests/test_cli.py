@@ -316,9 +316,20 @@ def test_invitation_codes_for_one_place_only(app, cli, world):
     assert "Aucun lieu trouvé" in other.output
 
 
-def test_new_codes_replace_the_previous_letters(app, cli, world):
+def test_a_second_run_leaves_valid_codes_alone(app, cli, world):
+    """Letters already delivered keep working: nothing is issued twice."""
     first = csv_rows(cli("invitation-codes", "--landlord", "Habitat Test").stdout)
-    second = csv_rows(cli("invitation-codes", "--landlord", "Habitat Test").stdout)
+    again = cli("invitation-codes", "--landlord", "Habitat Test")
+    assert csv_rows(again.stdout) == []
+    assert "0 codes émis." in again.output
+    assert register_with(first[0]["code"]).current_residencies
+
+
+def test_replace_issues_new_codes_that_void_the_previous_letters(app, cli, world):
+    first = csv_rows(cli("invitation-codes", "--landlord", "Habitat Test").stdout)
+    second = csv_rows(
+        cli("invitation-codes", "--landlord", "Habitat Test", "--replace").stdout
+    )
     assert count(InvitationCode) == 2
     with pytest.raises(ValidationError):
         register_with(first[0]["code"])

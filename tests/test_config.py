@@ -46,7 +46,7 @@ def test_environment_variables_override_the_instance_file(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("secret", [None, "change-me", "short"])
 def test_production_refuses_a_missing_default_or_weak_secret(tmp_path, secret):
-    config = {"PRODUCTION": True, "SECRET_KEY": secret}
+    config = {"PRODUCTION": True, "SECRET_KEY": secret, "PUBLIC_BASE_URL": "https://x"}
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config, instance_path=str(tmp_path))
     assert not (tmp_path / "secret_key").exists()
@@ -54,7 +54,8 @@ def test_production_refuses_a_missing_default_or_weak_secret(tmp_path, secret):
 
 def test_production_hardens_cookies(tmp_path):
     app = create_app(
-        {"PRODUCTION": True, "SECRET_KEY": "k" * 48}, instance_path=str(tmp_path)
+        {"PRODUCTION": True, "SECRET_KEY": "k" * 48, "PUBLIC_BASE_URL": "https://x"},
+        instance_path=str(tmp_path),
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -75,3 +76,11 @@ def test_production_hardens_cookies(tmp_path):
 )
 def test_database_urls_use_psycopg_3(given, expected):
     assert normalise_database_uri(given) == expected
+
+
+def test_production_refuses_to_build_links_from_the_host_header(tmp_path):
+    """Reset links must not follow a forged Host: production needs a base URL."""
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app(
+            {"PRODUCTION": True, "SECRET_KEY": "k" * 48}, instance_path=str(tmp_path)
+        )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 
 import pytest
 import redis
 
+from participation import mail
 from tests import factories
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -182,3 +184,58 @@ def test_without_a_trusted_proxy_forwarded_headers_are_ignored(make_app):
     """Otherwise anyone could dodge the limit by inventing X-Forwarded-For."""
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="1 per minute")
     assert _attempts_from(app, ["203.0.113.1", "203.0.113.2"]) == [200, 429]
+
+
+def test_reset_links_ignore_a_forged_host_header(make_app):
+    """The link in the mail is on PUBLIC_BASE_URL, whatever Host the request had."""
+    app = make_app(SERVER_NAME=None, PUBLIC_BASE_URL="https://faireavec.example.org")
+    with app.app_context():
+        user = factories.user(email="cible@example.fr")
+        login_token = user.login_token
+        app.test_client().post(
+            "/compte/mot-de-passe-oublie",
+            data={"email": "cible@example.fr"},
+            headers={"Host": "evil.example", "X-Forwarded-Host": "evil2.example"},
+        )
+        [path] = mail.outbox_dir().iterdir()
+    body = path.read_text()
+    assert "https://faireavec.example.org/compte/mot-de-passe/" in body
+    assert "evil" not in body
+    token = re.search(r"/compte/mot-de-passe/(\S+)", body).group(1)
+    payload = base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
+    assert '"u"' in payload  # the signed payload is readable by anyone...
+    assert login_token not in payload  # ...so it carries only a digest
+
+
+def test_an_oversized_upload_gets_the_french_413_page(client, world, login):
+    """Flask stops reading past MAX_CONTENT_LENGTH: nothing is imported."""
+    login(world.staff)
+    response = client.post(
+        "/logements/import",
+        data=b"file=" + b"x" * (7 * 1024 * 1024),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413
+    assert "Fichier trop lourd" in response.get_data(as_text=True)
+
+
+def test_a_refusal_raised_by_a_service_is_a_403_or_409_page(make_app):
+    """Services check permissions and states themselves; if a view did not
+    pre-check, people still get the French page, never a 500."""
+    from participation.services import InvalidTransition, PermissionDenied
+
+    app = make_app()
+
+    @app.get("/refus")
+    def refused():
+        raise PermissionDenied()
+
+    @app.get("/etat")
+    def wrong_state():
+        raise InvalidTransition("Cette demande a déjà été traitée.")
+
+    client = app.test_client()
+    assert client.get("/refus").status_code == 403
+    response = client.get("/etat")
+    assert response.status_code == 409
+    assert "Cette demande a déjà été traitée." in response.get_data(as_text=True)

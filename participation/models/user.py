@@ -84,9 +84,6 @@ class User(UserMixin, db.Model):
     def current_residencies(self) -> list[Residency]:
         return [r for r in self.residencies if r.ended_at is None]
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 

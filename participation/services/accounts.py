@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -185,12 +186,21 @@ def _reset_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def make_reset_token(user: User, now: datetime) -> str:
+def _fingerprint(user: User) -> str:
+    """A digest of the login token: it changes with it, and does not reveal it."""
+    return hashlib.sha256(user.login_token.encode()).hexdigest()[:32]
+
+
+def make_reset_token(user: User, now: datetime, *, setup: bool = False) -> str:
     """A signed token naming the user, their current login token and the time.
 
-    Resetting rotates the login token, which makes the token single use.
+    Resetting rotates the login token, which makes the token single use. A
+    ``setup`` token (a new account's first password) lives ACCOUNT_SETUP_MAX_AGE
+    instead of PASSWORD_RESET_MAX_AGE.
     """
-    payload = {"u": user.id, "t": user.login_token, "at": int(now.timestamp())}
+    payload = {"u": user.id, "t": _fingerprint(user), "at": int(now.timestamp())}
+    if setup:
+        payload["s"] = 1
     return _reset_serializer().dumps(payload)
 
 
@@ -200,13 +210,17 @@ def user_for_reset_token(token: str, now: datetime) -> User | None:
         payload = _reset_serializer().loads(token)
     except BadSignature:
         return None
+    config = current_app.config
+    max_age = config[
+        "ACCOUNT_SETUP_MAX_AGE" if payload.get("s") else "PASSWORD_RESET_MAX_AGE"
+    ]
     age = now.timestamp() - payload.get("at", 0)
-    if not 0 <= age <= current_app.config["PASSWORD_RESET_MAX_AGE"]:
+    if not 0 <= age <= max_age:
         return None
     user = db.session.get(User, payload.get("u"))
     if user is None or not user.active:
         return None
-    if not hmac.compare_digest(user.login_token, str(payload.get("t"))):
+    if not hmac.compare_digest(_fingerprint(user), str(payload.get("t"))):
         return None
     return user
 

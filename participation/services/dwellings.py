@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -25,6 +26,7 @@ from participation.models import (
 from participation.services import ValidationError, audit, require
 from participation.services.places import add_place
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CSV_COLUMNS = ("reference", "territory", "residence", "building", "entrance")
 REQUIRED_COLUMNS = ("reference", "territory", "residence", "building")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -142,7 +144,6 @@ class ImportReport:
 
     dwellings: int = 0
     places: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 class ImportFailed(ValidationError):
@@ -164,7 +165,11 @@ def decode_csv(data: bytes) -> str:
 
 
 def parse_dwellings_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], list]:
-    """Split a CSV text into numbered rows; report header and shape errors."""
+    """Split a CSV text into numbered rows; report header and shape errors.
+
+    A line the csv module cannot read (a huge or broken quoted cell) ends the
+    reading with an error on that line rather than a crash.
+    """
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -173,6 +178,8 @@ def parse_dwellings_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], li
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return [], [(1, _("le fichier est vide."))]
+    except csv.Error:
+        return [], [(1, _("ligne illisible (guillemets ou taille de cellule)."))]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         return [], [
@@ -186,12 +193,27 @@ def parse_dwellings_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], li
             )
         ]
     rows = []
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            errors.append(
+                (
+                    reader.line_num,
+                    _("ligne illisible (guillemets ou taille de cellule)."),
+                )
+            )
+            break
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(header):
             errors.append((line, _("trop de colonnes.")))
+            continue
+        if any(CONTROL_CHARACTERS.search(v) for v in values):
+            errors.append((line, _("caractères de contrôle interdits.")))
             continue
         row = {
             name: (values[i].strip() if i < len(values) else "")

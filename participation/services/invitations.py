@@ -31,9 +31,13 @@ class IssuedCode:
     expires_at: datetime
 
 
-def dwellings_for_letters(place: Place, *, only_vacant: bool) -> list[Dwelling]:
+def dwellings_for_letters(
+    place: Place, *, only_vacant: bool, without_code_valid_at: datetime | None = None
+) -> list[Dwelling]:
     """Dwellings inside ``place``, by reference; optionally only those without a
-    current verified resident."""
+    current verified resident, and only those without a code still usable at
+    ``without_code_valid_at`` (so that reprinting never voids letters already
+    delivered unless asked to)."""
     query = (
         db.select(Dwelling)
         .join(Dwelling.place)
@@ -45,6 +49,14 @@ def dwellings_for_letters(place: Place, *, only_vacant: bool) -> list[Dwelling]:
         query = query.where(
             ~exists().where(
                 Residency.dwelling_id == Dwelling.id, Residency.ended_at.is_(None)
+            )
+        )
+    if without_code_valid_at is not None:
+        query = query.where(
+            ~exists().where(
+                InvitationCode.dwelling_id == Dwelling.id,
+                InvitationCode.used_at.is_(None),
+                InvitationCode.expires_at > without_code_valid_at,
             )
         )
     return list(db.session.scalars(query))
@@ -104,14 +116,24 @@ def issue_codes(
 
 
 def issue_letters(
-    actor: User, place: Place, *, only_vacant: bool, now: datetime
+    actor: User,
+    place: Place,
+    *,
+    only_vacant: bool,
+    replace_valid: bool,
+    now: datetime,
 ) -> list[IssuedCode]:
-    """Issue new codes for the dwellings inside ``place`` (optionally only those
-    without a verified resident), for printing as letters.
+    """Issue new codes for the dwellings inside ``place``, for printing as letters:
+    optionally only those without a verified resident; dwellings whose code is
+    still usable are skipped unless ``replace_valid``.
 
     :raises PermissionDenied: the actor does not manage the place.
     """
     if not permissions.can_manage_place(actor, place):
         raise PermissionDenied()
-    dwellings = dwellings_for_letters(place, only_vacant=only_vacant)
+    dwellings = dwellings_for_letters(
+        place,
+        only_vacant=only_vacant,
+        without_code_valid_at=None if replace_valid else now,
+    )
     return issue_codes(actor, place, dwellings, now) if dwellings else []

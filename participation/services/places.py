@@ -124,7 +124,8 @@ def delete_place(actor: User, place: Place, now: datetime) -> None:
     """Remove an empty place (no places and no dwellings below it).
 
     :raises PermissionDenied: the actor does not manage its landlord.
-    :raises InvalidTransition: the place still holds places or dwellings.
+    :raises InvalidTransition: the place still holds places or dwellings, or a
+        verification request names it (kept for the record).
     """
     require(permissions.can_manage_place(actor, place))
     children = db.session.scalar(
@@ -138,6 +139,18 @@ def delete_place(actor: User, place: Place, now: datetime) -> None:
             _(
                 "Ce lieu n'est pas vide : retirez d'abord les lieux et logements "
                 "qu'il contient."
+            )
+        )
+    requests = db.session.scalar(
+        db.select(func.count())
+        .select_from(VerificationRequest)
+        .filter_by(place_id=place.id)
+    )
+    if requests:
+        raise InvalidTransition(
+            _(
+                "Des habitant·es ont indiqué ce lieu dans leur demande de "
+                "vérification : il est conservé pour garder leur trace."
             )
         )
     audit.record(

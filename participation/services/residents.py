@@ -17,6 +17,7 @@ from participation.models import (
     VerificationMethod,
     VerificationRequest,
     VerificationStatus,
+    descendants_of,
 )
 from participation.services import InvalidTransition, ValidationError, audit, require
 
@@ -172,12 +173,13 @@ def residents_query(actor: User, place: Place | None = None):
     if landlord_ids is not None:
         query = query.where(Dwelling.landlord_id.in_(landlord_ids))
     if place is not None:
-        query = query.where(Place.path.startswith(place.path))
+        query = query.where(descendants_of(place))
     return query
 
 
-def pending_requests_query(actor: User):
-    """Requests waiting for a decision, oldest first, that the actor may decide."""
+def pending_requests_query(actor: User, place: Place | None = None):
+    """Requests waiting for a decision, oldest first, that the actor may decide
+    (optionally only those naming a place inside ``place``)."""
     query = (
         db.select(VerificationRequest)
         .join(VerificationRequest.place)
@@ -191,6 +193,8 @@ def pending_requests_query(actor: User):
     landlord_ids = permissions.managed_landlord_ids(actor)
     if landlord_ids is not None:
         query = query.where(Place.landlord_id.in_(landlord_ids))
+    if place is not None:
+        query = query.where(descendants_of(place))
     return query
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import func, or_
 
 from participation import mail, permissions
 from participation.extensions import db
@@ -79,10 +80,11 @@ def create_user(
             _(
                 "Bonjour %(name)s,\n\nUn compte Faire avec vient d'être créé pour "
                 "vous. "
-                "Choisissez votre mot de passe avec ce lien :\n%(link)s\n\n"
+                "Choisissez votre mot de passe avec ce lien, valable 7 jours :\n"
+                "%(link)s\n\n"
                 "L'équipe Faire avec",
                 name=user.display_name,
-                link=make_link(make_reset_token(user, now)),
+                link=make_link(make_reset_token(user, now, setup=True)),
             ),
         )
     return user
@@ -151,3 +153,19 @@ def create_admin(email: str, display_name: str, password: str, now: datetime) ->
     audit.record(None, "user.create", user, now, role=Role.ADMIN.value, via="cli")
     db.session.commit()
     return user
+
+
+def users_query(*, role: str = "", search: str = ""):
+    """Select accounts by email, optionally of one role and matching a name or
+    email fragment (case-insensitive)."""
+    query = (
+        db.select(User).options(db.joinedload(User.organisation)).order_by(User.email)
+    )
+    if role in {r.value for r in Role}:
+        query = query.filter_by(role=Role(role))
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(User.email.like(pattern), func.lower(User.display_name).like(pattern))
+        )
+    return query

@@ -53,7 +53,5 @@ def test_a_code_sent_by_several_people_at_once_verifies_exactly_one(app):
     assert len(residencies) == 1
     code = db.session.scalar(db.select(InvitationCode))
     assert code.used_by_id == residencies[0].user_id
-    racers = db.session.scalars(
-        db.select(User).where(User.email.like("race%"))
-    ).all()
+    racers = db.session.scalars(db.select(User).where(User.email.like("race%"))).all()
     assert len(racers) == 1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func
 
 from participation.extensions import db
-from participation.models import AuditEvent, Dwelling, Place, PlaceKind
+from participation.models import AuditEvent, Dwelling, Place, PlaceKind, Role
 from participation.services import PermissionDenied, dwellings
 from participation.services.dwellings import ImportFailed, import_dwellings
 from participation.timeutil import utcnow
+from tests import factories
 
 HEADER = "reference;territory;residence;building;entrance\n"
 
@@ -247,3 +249,25 @@ def test_a_file_over_five_megabytes_is_refused(world, monkeypatch):
     monkeypatch.setattr(dwellings, "MAX_IMPORT_BYTES", 100)
     lines = refused(world, HEADER + "A-1;T;R;B;\n" * 10)
     assert lines == [(0, "le fichier dépasse 5 Mo.")]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            'reference,territory,residence,building\nR1,Q,"' + "x" * 140_000 + '",B\n',
+            "ligne illisible",
+        ),
+        ("reference,territory,residence,building\nR\x001,Q,Rés,B\n", "contrôle"),
+    ],
+    ids=["huge-cell", "nul-byte"],
+)
+def test_unreadable_lines_are_reported_not_crashed_on(app, content, message):
+    """A broken line is a numbered error like the others, and nothing is saved."""
+    landlord = factories.organisation()
+    staff = factories.user(Role.STAFF, landlord)
+    with pytest.raises(ImportFailed) as failure:
+        import_dwellings(staff, landlord, content.encode(), utcnow())
+    [(line, text)] = failure.value.lines
+    assert line == 2 and message in text
+    assert db.session.scalar(db.select(func.count()).select_from(Dwelling)) == 0

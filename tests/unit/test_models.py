@@ -61,9 +61,7 @@ def test_descendants_never_include_a_place_whose_id_shares_a_prefix(app):
     places = [add_place(landlord, None, f"Quartier {i}") for i in range(12)]
     db.session.commit()
     first = places[0]
-    matched = db.session.scalars(
-        db.select(Place).where(descendants_of(first))
-    ).all()
+    matched = db.session.scalars(db.select(Place).where(descendants_of(first))).all()
     assert matched == [first]
 
 

@@ -587,3 +587,32 @@ def test_login_attempts_are_rate_limited_with_a_french_page(make_app, world):
     assert "Trop de tentatives" in html(blocked)
     assert browser.get("/compte/connexion").status_code == 200  # reading is free
     assert fresh(world.resident).last_login_at is None
+
+
+def test_a_logged_in_resident_scanning_a_letter_gets_the_code_prefilled(
+    client, login, world
+):
+    """The QR code leads to sign-up; a resident already logged in lands on their
+    account page with the code ready to confirm."""
+    login(world.newcomer)
+    response = client.get("/compte/inscription?code=ABCD-EFGH-JKMN")
+    assert response.status_code == 302
+    assert response.location.endswith("/compte/?code=ABCD-EFGH-JKMN")
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'value="ABCD-EFGH-JKMN"' in page
+
+
+def test_invitation_code_attempts_are_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_REGISTER="2 per minute")
+    with app.app_context():
+        factories.user(email="essais@example.fr")
+    client = app.test_client()
+    client.post(
+        "/compte/connexion",
+        data={"email": "essais@example.fr", "password": factories.PASSWORD},
+    )
+    codes = [
+        client.post("/compte/code", data={"code": "AAAA-BBBB-CCCC"}).status_code
+        for _ in range(3)
+    ]
+    assert codes == [422, 422, 429]

@@ -28,6 +28,7 @@ from participation.models import (
     VerificationRequest,
     VerificationStatus,
 )
+from participation.services.places import add_place
 from tests import factories
 
 LOGIN = "/compte/connexion"
@@ -118,10 +119,12 @@ BACK_OFFICE_PAGES = {
 ORGANISATION_PAGES = {
     "organisations.index": lambda w: "/organisations/",
     "organisations.create": lambda w: "/organisations/nouvelle",
-    "organisations.edit": lambda w: f"/organisations/{w.partner_org.id}/modifier",
 }
 
 ADMIN_PAGES = {
+    "organisations.edit partner": lambda w, r: (
+        f"/organisations/{w.partner_org.id}/modifier"
+    ),
     "organisations.edit landlord": lambda w, r: (
         f"/organisations/{w.landlord.id}/modifier"
     ),
@@ -489,9 +492,13 @@ def test_the_delete_button_appears_only_on_empty_places(client, login, world):
 CODE = re.compile(r'class="code-display">([A-Z0-9-]+)<')
 
 
-def print_letters(client, place, only_vacant: bool = True):
+def print_letters(client, place, only_vacant: bool = True, replace: bool = False):
     # An unticked box is not sent; the (disabled) CSRF token still is.
-    data = {"only_vacant": "y"} if only_vacant else {"csrf_token": ""}
+    data = {"csrf_token": ""}
+    if only_vacant:
+        data["only_vacant"] = "y"
+    if replace:
+        data["replace_valid"] = "y"
     return client.post(f"/lieux/{place.id}/courriers", data=data)
 
 
@@ -561,23 +568,40 @@ def test_each_printed_code_registers_its_household(app, client, login, world):
     assert count(InvitationCode, InvitationCode.used_at.is_(None)) == 0
 
 
-def test_printing_again_replaces_the_previous_codes(app, client, login, world):
+def test_printing_again_keeps_delivered_letters_working(app, client, login, world):
+    """A second click (or a resend) issues nothing and explains how to reprint."""
     login(world.staff)
     first = CODE.findall(print_letters(client, world.building).get_data(as_text=True))
-    second = CODE.findall(print_letters(client, world.building).get_data(as_text=True))
-    assert count(InvitationCode) == 2
-    assert not set(first) & set(second)
-    client.post("/compte/deconnexion")
-    response = app.test_client().post(
+    again = print_letters(client, world.building)
+    assert again.status_code == 302
+    page = text(client.get(again.location))
+    assert "ont déjà un code valable" in page
+    assert CODE.findall(page) == []
+    assert register_resident(app, first[0]).status_code == 302
+
+
+def register_resident(app, code: str):
+    return app.test_client().post(
         "/compte/inscription",
         data={
             "display_name": "Trop tard",
             "email": "tard@example.fr",
             "password": factories.PASSWORD,
             "password_confirm": factories.PASSWORD,
-            "code": first[0],
+            "code": code,
         },
     )
+
+
+def test_reprinting_on_request_replaces_the_previous_codes(app, client, login, world):
+    login(world.staff)
+    first = CODE.findall(print_letters(client, world.building).get_data(as_text=True))
+    second = CODE.findall(
+        print_letters(client, world.building, replace=True).get_data(as_text=True)
+    )
+    assert count(InvitationCode) == 2
+    assert not set(first) & set(second)
+    response = register_resident(app, first[0])
     assert response.status_code == 200
     assert "pas valable" in field_errors(response, "code")
     assert count(User, User.email == "tard@example.fr") == 0
@@ -1055,9 +1079,7 @@ def test_staff_add_a_local_partner(client, login, world):
     assert audit_actions() == ["organisation.create"]
 
 
-def test_staff_cannot_create_a_landlord_nor_turn_a_partner_into_one(
-    client, login, world
-):
+def test_staff_neither_create_a_landlord_nor_edit_an_organisation(client, login, world):
     login(world.staff)
     before = count(Organisation)
     page = text(client.get("/organisations/nouvelle"))
@@ -1067,10 +1089,11 @@ def test_staff_cannot_create_a_landlord_nor_turn_a_partner_into_one(
     )
     assert response.status_code == 200
     assert "pas un choix valide" in field_errors(response, "kind")
-    client.post(
+    edit = client.post(
         f"/organisations/{world.partner_org.id}/modifier",
-        data={"name": world.partner_org.name, "kind": "landlord"},
+        data={"name": "Renommée", "kind": "landlord"},
     )
+    assert edit.status_code == 403
     assert count(Organisation) == before
     assert db.session.get(Organisation, world.partner_org.id).kind is (
         OrganisationKind.CITY
@@ -1248,3 +1271,24 @@ def test_pending_requests_are_paginated_oldest_first(app, client, login, world):
     assert "demandes=2" in first
     second = text(client.get("/habitants/?demandes=2"))
     assert "attente51@example.fr" in second and "attente00@example.fr" not in second
+
+
+def test_a_place_named_in_a_verification_request_is_kept(app, client, login, world):
+    """Deleting it would break the request's history: refused with a message."""
+    factories.verification_request(world.newcomer, world.entrance)
+    login(world.staff)
+    entrance_id = world.entrance.id
+    response = client.post(f"/lieux/{entrance_id}/supprimer", follow_redirects=True)
+    assert "demande de vérification" in text(response)
+    assert count(Place, Place.id == entrance_id) == 1
+
+
+def test_the_place_filter_also_narrows_the_pending_requests(client, login, world):
+    elsewhere = add_place(world.landlord, world.territory, "Résidence Sud")
+    db.session.commit()
+    factories.verification_request(world.newcomer, world.building)
+    factories.verification_request(factories.user(email="sud@example.fr"), elsewhere)
+    login(world.staff)
+    page = text(client.get(f"/habitants/?place_id={world.residence.id}"))
+    assert world.newcomer.email in page
+    assert "sud@example.fr" not in page

@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from participation import permissions
+from participation import permissions, printing
 from participation.blueprints.auth import bp
 from participation.blueprints.auth.forms import (
     ChangePasswordForm,
@@ -73,7 +73,9 @@ def logout():
 @_limit("RATELIMIT_REGISTER")
 def register():
     """Create a resident account, with an invitation code when there is one."""
-    if current_user.is_authenticated:
+    if current_user.is_authenticated:  # e.g. a resident scanning a letter's QR code
+        if request.args.get("code"):
+            return redirect(url_for("auth.profile", code=request.args["code"]))
         return redirect(url_for("main.index"))
     form = RegisterForm(code=request.args.get("code", ""))
     if form.validate_on_submit():
@@ -119,8 +121,8 @@ def forgot_password():
         accounts.request_password_reset(
             form.email.data,
             utcnow(),
-            make_link=lambda token: url_for(
-                "auth.reset_password", token=token, _external=True
+            make_link=lambda token: printing.public_url(
+                "auth.reset_password", token=token
             ),
         )
         flash(
@@ -168,7 +170,7 @@ def profile():
         session["language"] = current_user.language
         flash(_("Vos informations sont enregistrées."), "success")
         return redirect(url_for("auth.profile"))
-    return _profile_page(form, ClaimCodeForm())
+    return _profile_page(form, ClaimCodeForm(code=request.args.get("code", "")))
 
 
 def _profile_page(form: ProfileForm, code_form: ClaimCodeForm, status: int = 200):
@@ -185,6 +187,7 @@ def _profile_page(form: ProfileForm, code_form: ClaimCodeForm, status: int = 200
 
 @bp.post("/code")
 @login_required
+@_limit("RATELIMIT_REGISTER")
 def claim_code():
     """Confirm one's dwelling with an invitation code received by letter."""
     authorize(permissions.can_request_verification(current_user))

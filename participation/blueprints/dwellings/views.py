@@ -20,11 +20,10 @@ from participation.extensions import db
 from participation.models import (
     Dwelling,
     Organisation,
-    OrganisationKind,
     Place,
     PlaceKind,
 )
-from participation.services import ValidationError, dwellings, places
+from participation.services import ValidationError, dwellings, organisations, places
 from participation.services.dwellings import CSV_COLUMNS, ImportFailed
 from participation.timeutil import utcnow
 
@@ -124,12 +123,8 @@ def edit(dwelling_id: int):
 def import_csv():
     """Import dwellings (and the places they name) from a CSV file, all or nothing."""
     form = ImportForm()
-    query = db.select(Organisation).filter_by(kind=OrganisationKind.LANDLORD)
-    landlord_ids = permissions.managed_landlord_ids(current_user)
-    if landlord_ids is not None:
-        query = query.where(Organisation.id.in_(landlord_ids))
     form.landlord.choices = [
-        (o.id, o.name) for o in db.session.scalars(query.order_by(Organisation.name))
+        (o.id, o.name) for o in organisations.managed_landlords(current_user)
     ]
     lines: list = []
     if form.validate_on_submit():

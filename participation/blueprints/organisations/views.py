@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func
 
 from participation import permissions
 from participation.blueprints.common import (
@@ -17,7 +16,7 @@ from participation.blueprints.organisations import bp
 from participation.blueprints.organisations.forms import OrganisationForm
 from participation.extensions import db
 from participation.labels import ORGANISATION_KINDS
-from participation.models import Organisation, OrganisationKind, User
+from participation.models import Organisation, OrganisationKind
 from participation.services import ValidationError, organisations
 from participation.timeutil import utcnow
 
@@ -38,12 +37,7 @@ def _form(organisation: Organisation | None = None) -> OrganisationForm:
 @bp.get("/")
 def index():
     """List organisations with their number of accounts."""
-    rows = db.session.execute(
-        db.select(Organisation, func.count(User.id))
-        .outerjoin(User, User.organisation_id == Organisation.id)
-        .group_by(Organisation.id)
-        .order_by(Organisation.kind, Organisation.name)
-    ).all()
+    rows = organisations.with_account_counts()
     return render_template("organisations/index.html", rows=rows)
 
 

@@ -31,3 +31,10 @@ class LettersForm(FlaskForm):
     only_vacant = BooleanField(
         _l("Seulement les logements sans habitant·e vérifié·e"), default=True
     )
+    replace_valid = BooleanField(
+        _l(
+            "Remplacer aussi les codes encore valables (les courriers déjà "
+            "distribués ne fonctionneront plus)"
+        ),
+        default=False,
+    )

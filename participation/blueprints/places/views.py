@@ -16,11 +16,12 @@ from participation.blueprints.common import (
 from participation.blueprints.places import bp
 from participation.blueprints.places.forms import LettersForm, PlaceForm, TerritoryForm
 from participation.extensions import db
-from participation.models import Organisation, OrganisationKind, Place
+from participation.models import Organisation, Place
 from participation.services import (
     InvalidTransition,
     ValidationError,
     invitations,
+    organisations,
     places,
 )
 from participation.timeutil import utcnow
@@ -69,7 +70,9 @@ def create():
     else:
         authorize(permissions.can_create_territory(current_user))
         form = TerritoryForm()
-        form.landlord.choices = [(o.id, o.name) for o in _landlords_for(current_user)]
+        form.landlord.choices = [
+            (o.id, o.name) for o in organisations.managed_landlords(current_user)
+        ]
     if form.validate_on_submit():
         landlord = None if parent else db.session.get(Organisation, form.landlord.data)
         try:
@@ -90,14 +93,6 @@ def create():
     return render_template(
         "places/edit.html", form=form, parent=parent, place=None, kind=kind
     )
-
-
-def _landlords_for(user) -> list[Organisation]:
-    query = db.select(Organisation).filter_by(kind=OrganisationKind.LANDLORD)
-    landlord_ids = permissions.managed_landlord_ids(user)
-    if landlord_ids is not None:
-        query = query.where(Organisation.id.in_(landlord_ids))
-    return list(db.session.scalars(query.order_by(Organisation.name)))
 
 
 @bp.route("/<int:place_id>/modifier", methods=["GET", "POST"])
@@ -149,10 +144,21 @@ def letters(place_id: int):
     authorize(permissions.can_manage_place(current_user, place))
     form = LettersForm()
     issued = invitations.issue_letters(
-        current_user, place, only_vacant=form.only_vacant.data, now=utcnow()
+        current_user,
+        place,
+        only_vacant=form.only_vacant.data,
+        replace_valid=form.replace_valid.data,
+        now=utcnow(),
     )
     if not issued:
-        flash(_("Aucun logement concerné : aucun courrier à imprimer."), "info")
+        flash(
+            _(
+                "Aucun courrier à imprimer : les logements concernés ont déjà un "
+                "code valable. Pour réimprimer, cochez « Remplacer aussi les codes "
+                "encore valables »."
+            ),
+            "info",
+        )
         return redirect(url_for("places.detail", place_id=place.id))
     sign_up = printing.public_url("auth.register")
     qr_title = _("Code QR vers la page d'inscription")

@@ -33,7 +33,7 @@ def index():
     """Requests waiting for a decision, then verified residents."""
     place = place_filter()
     pending = db.paginate(
-        residents.pending_requests_query(current_user),
+        residents.pending_requests_query(current_user, place),
         page=request.args.get("demandes", 1, type=int),
         per_page=PAGE_SIZE,
     )

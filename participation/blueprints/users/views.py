@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_
 
-from participation import permissions
+from participation import permissions, printing
 from participation.blueprints.common import apply_errors, authorize
 from participation.blueprints.users import bp
 from participation.blueprints.users.forms import NewUserForm, UserForm
@@ -36,17 +35,7 @@ def index():
     """Accounts, filtered by role and searched by name or email."""
     role = request.args.get("role", "")
     search = request.args.get("q", "").strip()
-    query = (
-        db.select(User).options(db.joinedload(User.organisation)).order_by(User.email)
-    )
-    if role in {r.value for r in Role}:
-        query = query.filter_by(role=Role(role))
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(
-            or_(User.email.like(pattern), func.lower(User.display_name).like(pattern))
-        )
-    page = db.paginate(query, per_page=50)
+    page = db.paginate(users.users_query(role=role, search=search), per_page=50)
     return render_template("users/index.html", page=page, role=role, search=search)
 
 
@@ -64,8 +53,8 @@ def create():
                 role=Role(form.role.data),
                 organisation=db.session.get(Organisation, form.organisation.data),
                 now=utcnow(),
-                make_link=lambda token: url_for(
-                    "auth.reset_password", token=token, _external=True
+                make_link=lambda token: printing.public_url(
+                    "auth.reset_password", token=token
                 ),
             )
         except ValidationError as error:
