@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from participation.extensions import db
 from participation.models.organisation import Organisation
 from participation.models.place import Dwelling, Place
+from participation.models.state import InvalidTransition
 from participation.models.types import UTCDateTime, str_enum
 from participation.timeutil import utcnow
 
@@ -114,6 +116,22 @@ class Residency(db.Model):
     dwelling: Mapped[Dwelling] = relationship()
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
 
+    def verify(
+        self, method: VerificationMethod, now: datetime, by: User | None
+    ) -> None:
+        """Mark as verified now (again, after a move back in)."""
+        self.method, self.verified_at, self.verified_by = method, now, by
+        self.ended_at = None
+
+    def end(self, now: datetime) -> None:
+        """Record the move-out.
+
+        :raises InvalidTransition: it has already ended.
+        """
+        if self.ended_at is not None:
+            raise InvalidTransition(_l("Ce départ est déjà enregistré."))
+        self.ended_at = now
+
 
 class VerificationStatus(StrEnum):
     """Where a request for verification stands."""
@@ -147,3 +165,23 @@ class VerificationRequest(db.Model):
     @property
     def is_pending(self) -> bool:
         return self.status is VerificationStatus.PENDING
+
+    def decide(
+        self,
+        status: VerificationStatus,
+        by: User,
+        now: datetime,
+        *,
+        note: str = "",
+        dwelling: Dwelling | None = None,
+    ) -> None:
+        """Approve (for ``dwelling``) or refuse (with ``note``) once, and only once.
+
+        :raises InvalidTransition: the request was already decided.
+        """
+        if not self.is_pending:
+            raise InvalidTransition(_l("Cette demande a déjà été traitée."))
+        if status is VerificationStatus.PENDING:
+            raise ValueError("a decision approves or refuses")
+        self.status, self.decision_note, self.dwelling = status, note, dwelling
+        self.decided_at, self.decided_by = now, by

@@ -6,6 +6,16 @@ themselves, and never read the request, flash, render or redirect.
 
 from __future__ import annotations
 
+from participation.models.state import InvalidTransition
+
+__all__ = [
+    "InvalidTransition",
+    "PermissionDenied",
+    "ServiceError",
+    "ValidationError",
+    "require",
+]
+
 
 class ServiceError(Exception):
     """Base class of what a service refuses to do."""
@@ -13,10 +23,6 @@ class ServiceError(Exception):
 
 class PermissionDenied(ServiceError):
     """The acting user may not do this."""
-
-
-class InvalidTransition(ServiceError):
-    """The object is not in a state that allows this change."""
 
 
 class ValidationError(ServiceError):

@@ -155,9 +155,7 @@ def _redeem_code(user: User, code: str, now: datetime) -> Residency:
     if residency is None:
         residency = Residency(user=user, dwelling_id=invitation.dwelling_id)
         db.session.add(residency)
-    residency.method = VerificationMethod.INVITATION_CODE
-    residency.verified_at = now
-    residency.ended_at = None
+    residency.verify(VerificationMethod.INVITATION_CODE, now, by=None)
     db.session.flush()
     return residency
 

@@ -58,15 +58,15 @@ def approve(
         dwelling.
     :raises InvalidTransition: the request was already decided.
     """
-    _check_pending(actor, request)
+    require(permissions.can_review_verification(actor, request))
     require(permissions.can_manage_dwelling(actor, dwelling))
+    request.decide(VerificationStatus.APPROVED, actor, now, dwelling=dwelling)
     residency = db.session.scalar(
         db.select(Residency).filter_by(user_id=request.user_id, dwelling_id=dwelling.id)
     ) or Residency(user=request.user, dwelling=dwelling)
-    residency.method = VerificationMethod.STAFF_APPROVAL
-    residency.verified_at, residency.verified_by, residency.ended_at = now, actor, None
+    residency.verify(VerificationMethod.STAFF_APPROVAL, now, actor)
     db.session.add(residency)
-    _decide(actor, request, VerificationStatus.APPROVED, "", now, dwelling=dwelling)
+    _record_decision(actor, request, now)
     _notify(
         request.user,
         _("Votre logement est confirmé"),
@@ -90,10 +90,11 @@ def refuse(
     :raises InvalidTransition: the request was already decided.
     :raises ValidationError: no reason given.
     """
-    _check_pending(actor, request)
+    require(permissions.can_review_verification(actor, request))
     if not reason.strip():
         raise ValidationError({"reason": _("Indiquez la raison du refus.")})
-    _decide(actor, request, VerificationStatus.REFUSED, reason.strip(), now)
+    request.decide(VerificationStatus.REFUSED, actor, now, note=reason.strip())
+    _record_decision(actor, request, now)
     _notify(
         request.user,
         _("Votre demande n'a pas pu être acceptée"),
@@ -108,24 +109,17 @@ def refuse(
     )
 
 
-def _check_pending(actor: User, request: VerificationRequest) -> None:
-    require(permissions.can_manage_place(actor, request.place))
-    if not request.is_pending:
-        raise InvalidTransition(_("Cette demande a déjà été traitée."))
-
-
-def _decide(actor, request, status, note, now, dwelling=None) -> None:
-    request.status, request.decision_note = status, note
-    request.decided_at, request.decided_by, request.dwelling = now, actor, dwelling
+def _record_decision(actor: User, request: VerificationRequest, now: datetime) -> None:
+    """Audit the decision and commit it (before the mail goes out)."""
     db.session.flush()
     audit.record(
         actor,
-        f"verification.{status.value}",
+        f"verification.{request.status.value}",
         request,
         now,
         landlord_id=request.place.landlord_id,
         user_id=request.user_id,
-        dwelling_id=dwelling.id if dwelling else None,
+        dwelling_id=request.dwelling_id,
     )
     db.session.commit()
 
@@ -142,9 +136,7 @@ def end_residency(actor: User, residency: Residency, now: datetime) -> None:
     :raises InvalidTransition: the residency has already ended.
     """
     require(permissions.can_manage_dwelling(actor, residency.dwelling))
-    if residency.ended_at is not None:
-        raise InvalidTransition(_("Ce départ est déjà enregistré."))
-    residency.ended_at = now
+    residency.end(now)
     audit.record(
         actor,
         "residency.end",

@@ -17,6 +17,7 @@ from participation.models import (
     PlaceKind,
     Role,
     User,
+    VerificationStatus,
     descendants_of,
 )
 from participation.models.invitation import (
@@ -25,6 +26,7 @@ from participation.models.invitation import (
     new_code,
     normalise_code,
 )
+from participation.models.state import InvalidTransition
 from participation.services.places import add_place
 from tests import factories
 
@@ -151,3 +153,21 @@ def test_a_code_is_usable_once_and_before_it_expires():
     assert not code.is_usable(now + timedelta(days=2))
     code.used_at = now
     assert not code.is_usable(now)
+
+
+def test_a_request_is_decided_once_and_a_residency_ends_once(app):
+    """The models refuse illegal moves themselves (InvalidTransition)."""
+    landlord = factories.organisation()
+    _, _, building, _, homes = factories.tree(landlord, dwellings=1)
+    staff = factories.user(Role.STAFF, landlord)
+    request = factories.verification_request(factories.user(), building)
+    now = datetime.now(UTC)
+    request.decide(VerificationStatus.REFUSED, staff, now, note="Inconnu")
+    with pytest.raises(InvalidTransition):
+        request.decide(VerificationStatus.APPROVED, staff, now, dwelling=homes[0])
+    assert (request.status, request.dwelling) == (VerificationStatus.REFUSED, None)
+    residency = factories.resident_of(homes[0]).residencies[0]
+    residency.end(now)
+    with pytest.raises(InvalidTransition):
+        residency.end(now + timedelta(days=1))
+    assert residency.ended_at == now
