@@ -291,3 +291,45 @@ def test_axe_check_catches_a_broken_page(page, axe_check):
         axe_check(page)
     assert "image-alt" in str(failure.value)
     assert "label" in str(failure.value)
+
+
+def test_admin_imports_prints_letters_and_a_resident_signs_up_with_one(
+    page, live_server, axe_check, screenshot, tmp_path
+):
+    """The whole loop of the foundation: a CSV of new dwellings, their letters
+    printed with codes and QR codes, and a new resident using one of them."""
+    csv_file = tmp_path / "logements.csv"
+    csv_file.write_text(
+        "reference;territory;residence;building;entrance\n"
+        "ACA-F-0101;Quartier des Tilleuls;Résidence Les Acacias;Bâtiment F;\n"
+        "ACA-F-0102;Quartier des Tilleuls;Résidence Les Acacias;Bâtiment F;\n",
+        encoding="utf-8",
+    )
+    page.set_viewport_size(DESKTOP)
+    log_in(page, live_server, f"admin@{DOMAIN}")
+    page.goto(live_server("/logements/import"))
+    page.get_by_label("Fichier CSV").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Importer").click()
+    page.get_by_text("2 logements et 2 lieux importés.").wait_for()
+    visit(page, axe_check, screenshot, "import-done")
+
+    page.get_by_role("link", name="Bâtiment F").click()
+    page.get_by_role("button", name="Générer les codes et imprimer").click()
+    page.get_by_text("2 codes viennent d'être créés.").wait_for()
+    visit(page, axe_check, screenshot, "letters")
+    assert page.locator("svg.qr-code").count() == 2
+    codes = page.locator(".code-display").all_inner_texts()
+    assert len(codes) == 2
+    log_out(page)
+
+    page.goto(live_server(f"/compte/inscription?code={codes[1]}"))
+    assert page.get_by_label("Code d'invitation").input_value() == codes[1]
+    page.get_by_label("Prénom ou pseudonyme").fill("Nouvel habitant")
+    page.get_by_label("Adresse e-mail").fill("acacias@example.fr")
+    page.get_by_label("Mot de passe", exact=True).fill(NEWCOMER_PASSWORD)
+    page.get_by_label("Confirmez le mot de passe").fill(NEWCOMER_PASSWORD)
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url(at(live_server, "/"))
+    page.get_by_text("Logement ACA-F-0102").wait_for()
+    page.get_by_text("Résidence Les Acacias").wait_for()
+    visit(page, axe_check, screenshot, "home-acacias")
