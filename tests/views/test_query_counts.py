@@ -62,6 +62,7 @@ def measure(client, count_queries, url: str) -> int:
     with count_queries() as statements:
         response = client.get(url)
     assert response.status_code == 200, url
+    assert statements, "the listener must see the page's queries"
     return len(statements)
 
 
