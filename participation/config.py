@@ -32,6 +32,10 @@ class DefaultConfig:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"  # noqa: S105
     RATELIMIT_REGISTER = "10 per minute;60 per hour"
+    # Writing in consultations (per client address; see TRUSTED_PROXIES).
+    RATELIMIT_PROPOSAL = "5 per minute;30 per hour"
+    RATELIMIT_COMMENT = "10 per minute;100 per hour"
+    RATELIMIT_REPORT = "10 per minute;50 per hour"
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

@@ -7,11 +7,18 @@ from collections.abc import Callable
 from flask_babel import lazy_gettext as _l
 
 from participation.models import (
+    Channel,
+    NotificationKind,
     OrganisationKind,
+    Phase,
     PlaceKind,
+    ProposalStatus,
     Role,
+    Theme,
     VerificationMethod,
     VerificationStatus,
+    VoterUnit,
+    VotingMethod,
 )
 
 ORGANISATION_KINDS = {
@@ -46,6 +53,73 @@ VERIFICATION_STATUSES = {
     VerificationStatus.PENDING: _l("en attente"),
     VerificationStatus.APPROVED: _l("acceptée"),
     VerificationStatus.REFUSED: _l("refusée"),
+}
+
+PHASES = {
+    Phase.DRAFT: _l("Brouillon"),
+    Phase.IDEAS: _l("Recueil des idées"),
+    Phase.VOTING: _l("Vote"),
+    Phase.RESULTS: _l("Résultats"),
+    Phase.FOLLOW_UP: _l("Suivi"),
+}
+
+THEMES = {
+    Theme.WASTE: _l("Encombrants et propreté"),
+    Theme.GREEN_SPACES: _l("Espaces verts"),
+    Theme.SAFETY: _l("Sécurité et tranquillité"),
+    Theme.WORKS: _l("Travaux"),
+    Theme.SOCIAL_LIFE: _l("Vie sociale"),
+    Theme.OTHER: _l("Autre sujet"),
+}
+
+VOTING_METHODS = {
+    VotingMethod.APPROVAL: _l("Vote par approbation (plusieurs choix)"),
+    VotingMethod.SINGLE: _l("Choix unique"),
+    VotingMethod.MAJORITY_JUDGMENT: _l("Jugement majoritaire"),
+    VotingMethod.BUDGET: _l("Budget participatif"),
+}
+
+VOTER_UNITS = {
+    VoterUnit.DWELLING: _l("Une voix par logement (foyer)"),
+    VoterUnit.PERSON: _l("Une voix par habitant·e"),
+}
+
+PROPOSAL_STATUSES = {
+    ProposalStatus.PUBLISHED: _l("Publiée"),
+    ProposalStatus.HIDDEN: _l("Masquée par la modération"),
+    ProposalStatus.DUPLICATE: _l("Doublon"),
+    ProposalStatus.WITHDRAWN: _l("Retirée par son auteur"),
+    ProposalStatus.UNDER_STUDY: _l("À l'étude"),
+    ProposalStatus.SELECTED: _l("Retenue"),
+    ProposalStatus.NOT_RETAINED: _l("Non retenue"),
+    ProposalStatus.DONE: _l("Réalisée"),
+}
+
+#: Majority-judgment grades, best first (index = stored grade).
+GRADES = [
+    _l("Excellent"),
+    _l("Très bien"),
+    _l("Bien"),
+    _l("Assez bien"),
+    _l("Passable"),
+    _l("Insuffisant"),
+    _l("À rejeter"),
+]
+
+CHANNELS = {
+    Channel.ONLINE: _l("En ligne"),
+    Channel.PAPER: _l("Bulletin papier"),
+    Channel.MEETING: _l("En réunion"),
+}
+
+NOTIFICATION_KINDS = {
+    NotificationKind.CONSULTATION_OPENED: _l("Une consultation s'ouvre là où j'habite"),
+    NotificationKind.PHASE_CHANGED: _l("Une consultation change d'étape"),
+    NotificationKind.PROPOSAL_ANSWERED: _l("Ma proposition reçoit une réponse"),
+    NotificationKind.PROPOSAL_MODERATED: _l("Ma proposition est modérée"),
+    NotificationKind.PROPOSAL_COMMENTED: _l(
+        "Quelqu'un commente ma proposition ou me répond"
+    ),
 }
 
 LANGUAGES = {"fr": "Français", "en": "English"}

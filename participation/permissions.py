@@ -6,13 +6,18 @@ question without touching the database beyond the objects it is given.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from participation.models import (
+    Consultation,
     Dwelling,
     Organisation,
     OrganisationKind,
+    Phase,
     Place,
+    Proposal,
+    ProposalStatus,
     Role,
     User,
     VerificationRequest,
@@ -122,6 +127,140 @@ def is_resident_of(user: Any, place: Place) -> bool:
     if not _is(user, Role.RESIDENT):
         return False
     return any(r.dwelling.place.is_within(place) for r in user.current_residencies)
+
+
+# Consultations: role × place × phase.
+#
+# Residents take part where they live (a verified, current residency in a dwelling
+# inside the consultation's place); the landlord's staff run the consultation;
+# everybody, visitors included, reads it once the draft is over.
+
+
+def can_create_consultation(user: Any, place: Place) -> bool:
+    """Staff open consultations for their landlord's places."""
+    return can_manage_place(user, place)
+
+
+def can_manage_consultation(user: Any, consultation: Consultation) -> bool:
+    """Edit, change phases, moderate, enter paper ballots, publish, export."""
+    return can_manage_landlord(user, consultation.landlord_id)
+
+
+def can_view_consultation(user: Any, consultation: Consultation, now: datetime) -> bool:
+    """Public once out of draft; drafts are for the landlord's staff."""
+    return consultation.is_visible_to_residents(now) or can_manage_consultation(
+        user, consultation
+    )
+
+
+def can_take_part(user: Any, consultation: Consultation) -> bool:
+    """Eligible: a resident verified in a dwelling inside the consultation's place."""
+    return is_resident_of(user, consultation.place)
+
+
+def can_propose(user: Any, consultation: Consultation, now: datetime) -> bool:
+    """Eligible residents propose while ideas are collected."""
+    return consultation.phase(now) is Phase.IDEAS and can_take_part(user, consultation)
+
+
+def can_propose_on_behalf(user: Any, consultation: Consultation, now: datetime) -> bool:
+    """Staff type in ideas collected in person, before voting starts."""
+    return consultation.phase(now) in (
+        Phase.DRAFT,
+        Phase.IDEAS,
+    ) and can_manage_consultation(user, consultation)
+
+
+def can_view_proposal(user: Any, proposal: Proposal, now: datetime) -> bool:
+    """Listed proposals are public; a hidden one stays visible to its author (who
+    reads why) and to the staff."""
+    consultation = proposal.consultation
+    if not can_view_consultation(user, consultation, now):
+        return False
+    return (
+        proposal.is_listed
+        or is_author(user, proposal)
+        or can_manage_consultation(user, consultation)
+    )
+
+
+def is_author(user: Any, proposal: Proposal) -> bool:
+    return (
+        bool(getattr(user, "is_authenticated", False)) and proposal.author_id == user.id
+    )
+
+
+def can_edit_proposal(user: Any, proposal: Proposal, now: datetime) -> bool:
+    """Authors edit until voting starts; staff edit what they typed in for others."""
+    if proposal.status is not ProposalStatus.PUBLISHED:
+        return False
+    if proposal.consultation.voting_has_started(now):
+        return False
+    if proposal.collected_in_person:
+        return can_manage_consultation(user, proposal.consultation)
+    return is_author(user, proposal)
+
+
+def can_withdraw_proposal(user: Any, proposal: Proposal, now: datetime) -> bool:
+    """The author takes a proposal back until voting starts."""
+    return (
+        is_author(user, proposal)
+        and proposal.status is ProposalStatus.PUBLISHED
+        and not proposal.consultation.voting_has_started(now)
+    )
+
+
+COMMENT_PHASES = (Phase.IDEAS, Phase.VOTING, Phase.RESULTS)
+
+
+def can_comment(user: Any, proposal: Proposal, now: datetime) -> bool:
+    """Eligible residents, staff and partners discuss listed proposals from the
+    ideas phase until the results."""
+    consultation = proposal.consultation
+    if not proposal.is_listed or consultation.phase(now) not in COMMENT_PHASES:
+        return False
+    return (
+        _is(user, Role.PARTNER)
+        or can_manage_consultation(user, consultation)
+        or can_take_part(user, consultation)
+    )
+
+
+def can_report(user: Any, author_id: int | None) -> bool:
+    """Anyone logged in flags a proposal or comment, except their own."""
+    return bool(getattr(user, "is_authenticated", False)) and author_id != user.id
+
+
+def can_moderate(user: Any, consultation: Consultation) -> bool:
+    """Hide, merge duplicates, answer officially, handle reports."""
+    return can_manage_consultation(user, consultation)
+
+
+def can_vote(user: Any, consultation: Consultation, now: datetime) -> bool:
+    """Eligible residents vote while voting is open."""
+    return consultation.phase(now) is Phase.VOTING and can_take_part(user, consultation)
+
+
+def can_record_ballot(user: Any, consultation: Consultation, now: datetime) -> bool:
+    """Staff type in paper and meeting ballots while voting is open."""
+    return consultation.phase(now) is Phase.VOTING and can_manage_consultation(
+        user, consultation
+    )
+
+
+def can_see_results(user: Any, consultation: Consultation, now: datetime) -> bool:
+    """Everyone who can read the consultation, once results are shown."""
+    return consultation.results_visible(now) and can_view_consultation(
+        user, consultation, now
+    )
+
+
+def can_publish_outcome(user: Any, consultation: Consultation, now: datetime) -> bool:
+    """Staff say what was decided once voting has closed."""
+    return consultation.phase(now) in (
+        Phase.RESULTS,
+        Phase.FOLLOW_UP,
+    ) and can_manage_consultation(user, consultation)
 
 
 #: Names exposed to Jinja templates, so that pages ask the same questions.

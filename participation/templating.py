@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
-from participation import labels
+from participation import labels, text
 from participation.permissions import TEMPLATE_PREDICATES
 
 
@@ -20,5 +20,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="long": (
         format_date(value, fmt) if value else ""
     )
+    app.jinja_env.filters["user_html"] = text.user_html
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -7,15 +7,19 @@ from datetime import datetime, timedelta
 
 from participation.extensions import db
 from participation.models import (
+    Consultation,
     Dwelling,
     Organisation,
     OrganisationKind,
+    Phase,
     Place,
+    Proposal,
     Residency,
     Role,
     User,
     VerificationMethod,
     VerificationRequest,
+    VotingMethod,
 )
 from participation.services.accounts import hash_password
 from participation.services.places import add_place
@@ -99,6 +103,68 @@ def verification_request(person: User, place: Place) -> VerificationRequest:
     db.session.add(request)
     db.session.commit()
     return request
+
+
+#: Where ``now`` falls for a consultation in each phase: its four dates are placed
+#: around it, one day apart.
+_PHASE_OFFSETS = {
+    Phase.DRAFT: 1,
+    Phase.IDEAS: 0,
+    Phase.VOTING: -1,
+    Phase.RESULTS: -2,
+    Phase.FOLLOW_UP: -3,
+}
+
+
+def consultation(
+    place: Place,
+    phase: Phase = Phase.IDEAS,
+    now: datetime | None = None,
+    **values,
+) -> Consultation:
+    """A consultation for ``place`` that is in ``phase`` at ``now``.
+
+    Its dates are one day apart: ideas open at ``now + offset`` days, voting a day
+    later, and so on, with ``now`` always half a day inside the phase.
+    """
+    now = now or utcnow()
+    start = now + timedelta(days=_PHASE_OFFSETS[phase]) - timedelta(hours=12)
+    if phase is Phase.DRAFT:
+        start += timedelta(hours=24)
+    item = Consultation(
+        place=place,
+        landlord_id=place.landlord_id,
+        title=values.pop("title", f"Consultation {_next()}"),
+        summary=values.pop("summary", "Donnez votre avis."),
+        body=values.pop("body", "Texte."),
+        body_html=values.pop("body_html", "<p>Texte.</p>"),
+        opens_at=start,
+        voting_opens_at=start + timedelta(days=1),
+        voting_closes_at=start + timedelta(days=2),
+        follow_up_at=start + timedelta(days=3),
+        method=values.pop("method", VotingMethod.APPROVAL),
+        **values,
+    )
+    db.session.add(item)
+    db.session.commit()
+    assert item.phase(now) is phase
+    return item
+
+
+def proposal(
+    consultation: Consultation, author: User | None = None, **values
+) -> Proposal:
+    item = Proposal(
+        consultation=consultation,
+        author=author,
+        title=values.pop("title", f"Proposition {_next()}"),
+        body=values.pop("body", "Une idée pour le quartier."),
+        body_html=values.pop("body_html", "<p>Une idée pour le quartier.</p>"),
+        **values,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
 
 
 @dataclass

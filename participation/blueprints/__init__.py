@@ -6,16 +6,32 @@ from flask import Flask
 
 from participation.blueprints import (
     auth,
+    consultations,
     dwellings,
     main,
+    notifications,
     organisations,
     places,
+    proposals,
     residents,
     users,
+    voting,
 )
 
 
 def init_app(app: Flask) -> None:
     """Register every blueprint."""
-    for module in (main, auth, organisations, places, dwellings, residents, users):
+    for module in (
+        main,
+        auth,
+        consultations,
+        proposals,
+        voting,
+        notifications,
+        organisations,
+        places,
+        dwellings,
+        residents,
+        users,
+    ):
         app.register_blueprint(module.bp)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from participation import permissions
-from participation.extensions import db
+from participation.extensions import db, limiter
 from participation.models import Place
 from participation.services import ValidationError
+
+
+def rate_limit(setting: str):
+    """Limit POSTs to the rate named by the config key ``setting``."""
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
 
 
 def authorize(allowed: bool) -> None:

@@ -1,9 +1,28 @@
 """Domain models (SQLAlchemy 2.0, typed): one module per aggregate."""
 
 from participation.models.audit import AuditEvent
+from participation.models.ballot import Ballot, BallotChoice, Channel
+from participation.models.consultation import (
+    Consultation,
+    Phase,
+    Theme,
+    VoterUnit,
+    VotingMethod,
+)
 from participation.models.invitation import InvitationCode
+from participation.models.notification import (
+    Notification,
+    NotificationKind,
+    NotificationOptOut,
+)
 from participation.models.organisation import Organisation, OrganisationKind
 from participation.models.place import Dwelling, Place, PlaceKind, descendants_of
+from participation.models.proposal import (
+    Comment,
+    Proposal,
+    ProposalStatus,
+    Report,
+)
 from participation.models.user import (
     Residency,
     Role,
@@ -15,17 +34,32 @@ from participation.models.user import (
 
 __all__ = [
     "AuditEvent",
+    "Ballot",
+    "BallotChoice",
+    "Channel",
+    "Comment",
+    "Consultation",
     "Dwelling",
     "InvitationCode",
+    "Notification",
+    "NotificationKind",
+    "NotificationOptOut",
     "Organisation",
     "OrganisationKind",
+    "Phase",
     "Place",
     "PlaceKind",
+    "Proposal",
+    "ProposalStatus",
+    "Report",
     "Residency",
     "Role",
+    "Theme",
     "User",
     "VerificationMethod",
     "VerificationRequest",
     "VerificationStatus",
+    "VoterUnit",
+    "VotingMethod",
     "descendants_of",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,8 +26,13 @@ from participation.blueprints.auth.forms import (
     ResetPasswordForm,
     VerificationForm,
 )
-from participation.blueprints.common import apply_errors, authorize, safe_next
-from participation.extensions import db, limiter
+from participation.blueprints.common import (
+    apply_errors,
+    authorize,
+    rate_limit,
+    safe_next,
+)
+from participation.extensions import db
 from participation.models import Place
 from participation.services import (
     InvalidTransition,
@@ -40,12 +44,8 @@ from participation.services import places as place_service
 from participation.timeutil import utcnow
 
 
-def _limit(name: str):
-    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
-@_limit("RATELIMIT_LOGIN")
+@rate_limit("RATELIMIT_LOGIN")
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
@@ -70,7 +70,7 @@ def logout():
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
-@_limit("RATELIMIT_REGISTER")
+@rate_limit("RATELIMIT_REGISTER")
 def register():
     """Create a resident account, with an invitation code when there is one."""
     if current_user.is_authenticated:  # e.g. a resident scanning a letter's QR code
@@ -113,7 +113,7 @@ def register():
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
-@_limit("RATELIMIT_PASSWORD_RESET")
+@rate_limit("RATELIMIT_PASSWORD_RESET")
 def forgot_password():
     """Ask for a reset link; the answer is the same whether the account exists."""
     form = ForgotPasswordForm()
@@ -137,7 +137,7 @@ def forgot_password():
 
 
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
-@_limit("RATELIMIT_PASSWORD_RESET")
+@rate_limit("RATELIMIT_PASSWORD_RESET")
 def reset_password(token: str):
     """Choose a new password with the emailed link."""
     if accounts.user_for_reset_token(token, utcnow()) is None:
@@ -187,7 +187,7 @@ def _profile_page(form: ProfileForm, code_form: ClaimCodeForm, status: int = 200
 
 @bp.post("/code")
 @login_required
-@_limit("RATELIMIT_REGISTER")
+@rate_limit("RATELIMIT_REGISTER")
 def claim_code():
     """Confirm one's dwelling with an invitation code received by letter."""
     authorize(permissions.can_request_verification(current_user))
