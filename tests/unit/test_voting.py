@@ -255,7 +255,7 @@ def test_simultaneous_submissions_of_one_ballot_leave_exactly_one(app, world, vo
                 choice = [a.id, b.id] if index % 2 else [c.id]
                 barrier.wait()
                 voting.cast_ballot(voter, target, choice, utcnow())
-            except BaseException as error:  # noqa: BLE001  (reported below)
+            except BaseException as error:  # reported below
                 errors.append(error)
             finally:
                 db.session.remove()
