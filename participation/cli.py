@@ -11,14 +11,27 @@ from flask import Flask
 
 from participation.extensions import db
 from participation.models import Organisation, OrganisationKind, Place
-from participation.services import ValidationError, demo, dwellings, invitations, users
+from participation.services import (
+    ValidationError,
+    demo,
+    dwellings,
+    invitations,
+    notifications,
+    users,
+)
 from participation.services.dwellings import ImportFailed
 from participation.timeutil import PARIS, utcnow
 
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (create_admin, seed_demo, import_dwellings, invitation_codes):
+    for command in (
+        create_admin,
+        seed_demo,
+        import_dwellings,
+        invitation_codes,
+        notify_phases,
+    ):
         app.cli.add_command(command)
 
 
@@ -155,3 +168,15 @@ def invitation_codes(
     click.echo(f"{total} codes émis.", err=True)
     if output is not sys.stdout:
         output.close()
+
+
+@click.command("notify-phases")
+def notify_phases() -> None:
+    """Tell residents about consultations that opened or changed phase.
+
+    Phases follow the calendar, so nobody acts when one starts: run this every
+    few minutes (cron, systemd timer). Each phase is announced once, so running
+    it again, or late, announces nothing twice.
+    """
+    count = notifications.announce_phase_changes(utcnow())
+    click.echo(f"{count} consultation(s) annoncée(s).")

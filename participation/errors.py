@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from participation.extensions import db
 from participation.services import InvalidTransition, PermissionDenied
 
 MESSAGES = {
@@ -67,6 +68,10 @@ def init_app(app: Flask) -> None:
         """Unhandled exceptions arrive here as InternalServerError (logged by Flask)."""
         if error.code is None or error.code < 400:
             return error
+        if error.code >= 500:
+            # A failed statement leaves the session unusable; the error page's
+            # header (notification count) needs it again.
+            db.session.rollback()
         body, code = render_error(error.code if error.code in MESSAGES else 500)
         kept = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]
         return body, code, kept

@@ -9,9 +9,22 @@ import pytest
 import sqlalchemy as sa
 
 from participation.extensions import db
-from participation.models import Dwelling, InvitationCode, Place, Role, User
+from participation.models import (
+    Ballot,
+    Consultation,
+    Dwelling,
+    InvitationCode,
+    Notification,
+    NotificationKind,
+    Phase,
+    Place,
+    Proposal,
+    Role,
+    User,
+)
 from participation.services import ValidationError, accounts, demo
 from participation.timeutil import utcnow
+from tests import factories
 
 ADMIN_PASSWORD = "une phrase assez longue"
 
@@ -147,6 +160,19 @@ def test_seed_demo_if_empty_loads_an_empty_database(app, cli):
     result = cli("seed-demo", "--if-empty")
     assert result.exit_code == 0, result.output
     assert count(User) == len(demo.logins()) + 1  # and the newcomer waiting
+
+
+def test_seed_demo_if_empty_twice_loads_the_consultations_once(app, cli):
+    cli("seed-demo", "--if-empty")
+    counts = count(Consultation), count(Proposal), count(Ballot), count(Notification)
+    assert counts[0] == 4
+    assert cli("seed-demo", "--if-empty").exit_code == 0
+    assert (
+        count(Consultation),
+        count(Proposal),
+        count(Ballot),
+        count(Notification),
+    ) == counts
 
 
 def test_demo_accounts_log_in_and_demo_codes_register_residents(app, cli, make_app):
@@ -353,3 +379,20 @@ def test_invitation_codes_needs_a_known_landlord(app, cli, world):
     assert result.exit_code != 0
     assert "Aucun bailleur nommé" in result.output
     assert count(InvitationCode) == 0
+
+
+# notify-phases ------------------------------------------------------------------------
+
+
+def test_notify_phases_announces_each_opened_consultation_once(app, cli, world):
+    factories.consultation(world.territory, Phase.IDEAS)
+    factories.consultation(world.territory, Phase.DRAFT)
+    result = cli("notify-phases")
+    assert result.exit_code == 0, result.output
+    assert "1 consultation(s) annoncée(s)." in result.output
+    assert db.session.scalars(
+        db.select(Notification.kind).filter_by(user_id=world.resident.id)
+    ).all() == [NotificationKind.CONSULTATION_OPENED]
+    again = cli("notify-phases")
+    assert "0 consultation(s) annoncée(s)." in again.output
+    assert count(Notification) == 1

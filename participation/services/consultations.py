@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, literal, or_
 
-from participation import permissions
+from participation import labels, permissions
 from participation.extensions import db
 from participation.models import (
     Consultation,
@@ -27,7 +27,13 @@ from participation.models import (
     descendants_of,
 )
 from participation.models.consultation import BOUNDARIES
-from participation.services import ValidationError, audit, notifications, require
+from participation.services import (
+    InvalidTransition,
+    ValidationError,
+    audit,
+    notifications,
+    require,
+)
 from participation.text import clean_line, clean_text, render_markdown
 
 #: Settings that may not change once voting has started.
@@ -177,14 +183,31 @@ def _apply(
     return changed
 
 
-def close_phase(actor: User, consultation: Consultation, now: datetime) -> Phase:
+def close_phase(
+    actor: User,
+    consultation: Consultation,
+    now: datetime,
+    expected: Phase | None = None,
+) -> Phase:
     """End the current phase now (the next one starts). Returns the new phase.
 
+    ``expected`` is the phase the actor saw when deciding: a second click on the
+    same button must not close the next phase as well.
+
     :raises PermissionDenied: the actor does not manage the consultation.
-    :raises InvalidTransition: the consultation is in its follow-up.
+    :raises InvalidTransition: the consultation is in its follow-up, or no longer
+        in the ``expected`` phase.
     """
     require(permissions.can_manage_consultation(actor, consultation))
     before = consultation.phase(now)
+    if expected is not None and before is not expected:
+        raise InvalidTransition(
+            _(
+                "Cette étape est déjà terminée : la consultation est maintenant "
+                "à l'étape « %(phase)s ».",
+                phase=labels.PHASES[before],
+            )
+        )
     after = consultation.close_phase(now)
     consultation.updated_at = now
     audit.record(
@@ -345,6 +368,16 @@ def for_resident(user: User, now: datetime) -> list[Consultation]:
             .order_by(Consultation.voting_closes_at, Consultation.id)
         )
     )
+
+
+def locked_fields(consultation: Consultation, now: datetime) -> set[str]:
+    """The fields the edit form may no longer change: dates already passed, and
+    the voting settings once voting has started (``update_consultation`` refuses
+    them too)."""
+    locked = {name for name in DATES if getattr(consultation, name) <= now}
+    if consultation.voting_has_started(now):
+        locked.update(VOTING_SETTINGS)
+    return locked
 
 
 def eligible_units(consultation: Consultation) -> int:

@@ -1,25 +1,43 @@
-"""French demo data: the Tilleuls neighbourhood, its landlord and partners."""
+"""French demo data: the Tilleuls neighbourhood, its landlord and partners, and
+four consultations at different stages.
+
+The consultations go through the real services with ``now`` set in the past, at the
+moment each thing happened, so that ballots, tallies, notifications and the audit
+trail are those the app would have produced.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from participation.extensions import db
 from participation.models import (
+    Channel,
+    Consultation,
     Dwelling,
     InvitationCode,
     Organisation,
     OrganisationKind,
+    Place,
+    Proposal,
+    ProposalStatus,
     Residency,
     Role,
+    Theme,
     User,
     VerificationMethod,
     VerificationRequest,
+    VoterUnit,
+    VotingMethod,
 )
 from participation.models.invitation import hash_code
+from participation.services import consultations, notifications, proposals, voting
 from participation.services.accounts import hash_password
+from participation.services.consultations import ConsultationValues
 from participation.services.places import add_place
+from participation.services.proposals import ProposalValues
+from participation.timeutil import PARIS
 
 PASSWORD = "faireavec-demo"  # noqa: S105  (public demo password, documented)
 DOMAIN = "demo.faireavec.fr"
@@ -75,7 +93,8 @@ def is_empty() -> bool:
 
 
 def seed_demo(now: datetime) -> None:
-    """Create the demo organisations, places, dwellings and accounts in one commit."""
+    """Create the demo organisations, places, dwellings and accounts in one commit,
+    then the consultations, each step through its service (which commits)."""
     organisations = {
         "landlord": Organisation(
             name="Habitat Val-de-Seine", kind=OrganisationKind.LANDLORD
@@ -92,7 +111,7 @@ def seed_demo(now: datetime) -> None:
     }
     db.session.add_all(organisations.values())
     db.session.flush()
-    dwellings = _geography(organisations["landlord"], now)
+    places, dwellings = _geography(organisations["landlord"], now)
     password_hash = hash_password(PASSWORD)
     users = {}
     for slug, name, role, org in STAFF:
@@ -106,7 +125,7 @@ def seed_demo(now: datetime) -> None:
         )
     db.session.add_all(users.values())
     db.session.flush()
-    _residents(dwellings, users["equipe"], password_hash, now)
+    residents = _residents(dwellings, users["equipe"], password_hash, now)
     for reference, code in CODES.items():
         db.session.add(
             InvitationCode(
@@ -118,10 +137,14 @@ def seed_demo(now: datetime) -> None:
             )
         )
     db.session.commit()
+    _consultations(Demo(users, residents, places, dwellings), now)
 
 
-def _geography(landlord: Organisation, now: datetime) -> dict[str, Dwelling]:
-    """Quartier des Tilleuls: 2 residences, 5 buildings, 120 dwellings."""
+def _geography(
+    landlord: Organisation, now: datetime
+) -> tuple[dict[str, Place], dict[str, Dwelling]]:
+    """Quartier des Tilleuls: 2 residences, 5 buildings, 120 dwellings. Places are
+    keyed "territory", by residence prefix ("TIL", "LIL") and by building letter."""
     territory = add_place(
         landlord, None, "Quartier des Tilleuls", "Avenue des Tilleuls, 92390 Bellerive"
     )
@@ -137,10 +160,13 @@ def _geography(landlord: Organisation, now: datetime) -> dict[str, Dwelling]:
         },
     }
     dwellings: dict[str, Dwelling] = {}
+    places: dict[str, Place] = {"territory": territory}
     for (name, prefix, address), buildings in layout.items():
-        residence = add_place(landlord, territory, name, address)
+        residence = places[prefix] = add_place(landlord, territory, name, address)
         for letter, entrances in buildings.items():
-            building = add_place(landlord, residence, f"Bâtiment {letter}")
+            building = places[letter] = add_place(
+                landlord, residence, f"Bâtiment {letter}"
+            )
             holders = [add_place(landlord, building, e) for e in entrances] or [
                 building
             ]
@@ -162,11 +188,14 @@ def _geography(landlord: Organisation, now: datetime) -> dict[str, Dwelling]:
                     )
     db.session.add_all(dwellings.values())
     db.session.flush()
-    return dwellings
+    return places, dwellings
 
 
-def _residents(dwellings, staff: User, password_hash: str, now: datetime) -> None:
+def _residents(dwellings, staff: User, password_hash: str, now: datetime) -> list[User]:
+    """The verified residents, ``habitant1`` first: 1–5 live in the Clos des Lilas,
+    6–12 in Les Tilleuls."""
     references = sorted(r for r in dwellings if r not in CODES)
+    residents = []
     for i, name in enumerate(RESIDENTS, start=1):
         user = User(
             email=f"habitant{i}@{DOMAIN}",
@@ -175,6 +204,7 @@ def _residents(dwellings, staff: User, password_hash: str, now: datetime) -> Non
             password_hash=password_hash,
             created_at=now - timedelta(days=60 - i),
         )
+        residents.append(user)
         by_code = i <= 8
         db.session.add(
             Residency(
@@ -206,3 +236,557 @@ def _residents(dwellings, staff: User, password_hash: str, now: datetime) -> Non
         )
     )
     db.session.flush()
+    return residents
+
+
+# Consultations ----------------------------------------------------------------------
+
+
+@dataclass
+class Demo:
+    """The accounts and places the consultations are built from."""
+
+    users: dict[str, User]
+    residents: list[User]
+    places: dict[str, Place]
+    dwellings: dict[str, Dwelling]
+
+    def person(self, who: int | str) -> User:
+        """``habitantN`` for a number, else a staff or partner slug."""
+        return self.residents[who - 1] if isinstance(who, int) else self.users[who]
+
+
+#: (author, day of the idea collection, title, text). The author is a resident's
+#: number, or the name given to the caretaker who typed the idea in ("" when the
+#: person preferred to stay anonymous).
+Idea = tuple[int | str, int, str, str]
+#: (proposal index, who, day, text, index of the comment answered or None).
+Remark = tuple[int, int | str, int, str, int | None]
+
+
+def _at(now: datetime, days: int, hour: int = 9) -> datetime:
+    """``days`` after ``now`` (before, if negative) at ``hour`` o'clock in Paris."""
+    local = (now + timedelta(days=days)).astimezone(PARIS)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def _consultations(demo: Demo, now: datetime) -> None:
+    """One consultation per stage: voting, ideas, results, draft."""
+    _bulky_waste(demo, now)
+    _gardens(demo, now)
+    _playground(demo, now)
+    _hall_works(demo, now)
+
+
+def _open(demo: Demo, place: Place, values: ConsultationValues, days_before: int):
+    """Staff open the consultation ``days_before`` its idea collection starts."""
+    created = values.opens_at - timedelta(days=days_before)
+    return consultations.create_consultation(
+        demo.users["equipe"], place, values, created
+    )
+
+
+def _propose(
+    demo: Demo, consultation: Consultation, ideas: list[Idea]
+) -> list[Proposal]:
+    made = []
+    for author, day, title, body in ideas:
+        moment = consultation.opens_at + timedelta(days=day, hours=2)
+        values = ProposalValues(title=title, body=body)
+        if isinstance(author, int):
+            made.append(
+                proposals.submit_proposal(
+                    demo.person(author), consultation, values, moment
+                )
+            )
+        else:
+            made.append(
+                proposals.submit_on_behalf(
+                    demo.users["gardien"], consultation, values, author, moment
+                )
+            )
+    return made
+
+
+def _discuss(
+    demo: Demo, consultation: Consultation, items: list[Proposal], remarks
+) -> None:
+    posted = []
+    for target, who, day, body, answered in remarks:
+        posted.append(
+            proposals.post_comment(
+                demo.person(who),
+                items[target],
+                body,
+                consultation.opens_at + timedelta(days=day, hours=5),
+                parent=None if answered is None else posted[answered],
+            )
+        )
+
+
+def _choices(consultation: Consultation, items: list[Proposal], picks):
+    """Approval: the indexes chosen; majority judgment: one grade per proposal."""
+    if consultation.method is VotingMethod.MAJORITY_JUDGMENT:
+        return {p.id: grade for p, grade in zip(items, picks, strict=True)}
+    return [items[index].id for index in picks]
+
+
+def _ballots(
+    demo: Demo,
+    consultation: Consultation,
+    items: list[Proposal],
+    online: list[tuple[int, list[int]]],
+    offline: list[tuple[Channel, str, list[int]]],
+) -> None:
+    """Residents vote online, then staff type in paper and meeting ballots; one
+    every five hours from the opening of the vote."""
+    moments = (
+        consultation.voting_opens_at + timedelta(hours=3 + 5 * n) for n in range(99)
+    )
+    for who, picks in online:
+        voting.cast_ballot(
+            demo.person(who),
+            consultation,
+            _choices(consultation, items, picks),
+            next(moments),
+        )
+    for channel, reference, picks in offline:
+        voting.record_ballot(
+            demo.users["equipe"],
+            consultation,
+            channel,
+            _choices(consultation, items, picks),
+            next(moments),
+            dwelling=demo.dwellings[reference],
+        )
+
+
+def _bulky_waste(demo: Demo, now: datetime) -> None:
+    """The whole neighbourhood votes on bulky waste (open for nine more days)."""
+    consultation = _open(
+        demo,
+        demo.places["territory"],
+        ConsultationValues(
+            title="Encombrants : ensemble, des pieds d'immeuble propres",
+            summary=(
+                "Matelas, meubles, électroménager : comment éviter les dépôts au "
+                "pied des immeubles ? Vos idées ont été recueillies, place au vote."
+            ),
+            body=BULKY_WASTE_TEXT,
+            theme=Theme.WASTE,
+            opens_at=_at(now, -28),
+            voting_opens_at=_at(now, -5),
+            voting_closes_at=_at(now, 9, hour=20),
+            follow_up_at=_at(now, 23),
+            method=VotingMethod.APPROVAL,
+            max_choices=3,
+            voter_unit=VoterUnit.DWELLING,
+            quorum_percent=20,
+            live_results=False,
+        ),
+        days_before=3,
+    )
+    notifications.announce_phase(consultation, consultation.opens_at)
+    items = _propose(demo, consultation, BULKY_WASTE_IDEAS)
+    _discuss(demo, consultation, items, BULKY_WASTE_REMARKS)
+    notifications.announce_phase(consultation, consultation.voting_opens_at)
+    proposals.answer_proposal(
+        demo.users["equipe"],
+        items[1],
+        ProposalStatus.UNDER_STUDY,
+        "Nous chiffrons l'aménagement des locaux vides du bâtiment B et du "
+        "bâtiment E. Réponse définitive à la fin du vote.",
+        consultation.voting_opens_at + timedelta(days=1),
+    )
+    _ballots(
+        demo,
+        consultation,
+        items,
+        online=[
+            (4, [4]),
+            (3, [0, 1, 5]),
+            (5, [1, 3]),
+            (6, [0, 2, 6]),
+            (7, [0, 1]),
+            (8, [3, 4, 0]),
+            (9, [3, 1]),
+            (10, [0, 5]),
+            (11, [6, 1, 0]),
+            (12, [2, 4]),
+            (4, [4, 0]),  # Mehdi changes his mind and adds the monthly collection
+        ],
+        offline=[
+            (Channel.PAPER, "TIL-A-0203", [0, 6]),
+            (Channel.PAPER, "TIL-C-0401", [1]),
+            (Channel.PAPER, "LIL-D-0101", [0, 2, 1]),
+            (Channel.MEETING, "LIL-E-0201", [3, 6]),
+        ],
+    )
+
+
+def _gardens(demo: Demo, now: datetime) -> None:
+    """The Clos des Lilas collects ideas for shared gardens."""
+    consultation = _open(
+        demo,
+        demo.places["LIL"],
+        ConsultationValues(
+            title="Jardins partagés au pied du Clos des Lilas",
+            summary=(
+                "La pelouse entre les bâtiments D et E pourrait accueillir des "
+                "jardins partagés. Que voulez-vous y faire pousser, et comment ?"
+            ),
+            body=GARDENS_TEXT,
+            theme=Theme.GREEN_SPACES,
+            opens_at=_at(now, -6),
+            voting_opens_at=_at(now, 15),
+            voting_closes_at=_at(now, 29, hour=20),
+            follow_up_at=_at(now, 45),
+            method=VotingMethod.APPROVAL,
+            max_choices=2,
+            voter_unit=VoterUnit.PERSON,
+        ),
+        days_before=2,
+    )
+    notifications.announce_phase(consultation, consultation.opens_at)
+    items = _propose(demo, consultation, GARDEN_IDEAS)
+    _discuss(demo, consultation, items, GARDEN_REMARKS)
+
+
+def _playground(demo: Demo, now: datetime) -> None:
+    """Les Tilleuls chose their playground by majority judgment; outcome out."""
+    consultation = _open(
+        demo,
+        demo.places["TIL"],
+        ConsultationValues(
+            title=f"Aire de jeux : quel projet pour {now.year + 1} ?",
+            summary=(
+                "L'aire de jeux de la résidence Les Tilleuls sera refaite. Quatre "
+                "projets étaient proposés : le résultat est connu."
+            ),
+            body=PLAYGROUND_TEXT,
+            theme=Theme.SOCIAL_LIFE,
+            opens_at=_at(now, -42),
+            voting_opens_at=_at(now, -24),
+            voting_closes_at=_at(now, -10, hour=20),
+            follow_up_at=_at(now, 21),
+            method=VotingMethod.MAJORITY_JUDGMENT,
+            voter_unit=VoterUnit.DWELLING,
+            quorum_percent=10,
+        ),
+        days_before=5,
+    )
+    notifications.announce_phase(consultation, consultation.opens_at)
+    items = _propose(demo, consultation, PLAYGROUND_IDEAS)
+    _discuss(demo, consultation, items, PLAYGROUND_REMARKS)
+    notifications.announce_phase(consultation, consultation.voting_opens_at)
+    _ballots(
+        demo,
+        consultation,
+        items,  # grades, 0 "Excellent" … 6 "À rejeter", for the 4 projects
+        online=[
+            (6, [1, 3, 2, 4]),
+            (7, [0, 4, 2, 5]),
+            (8, [2, 1, 3, 3]),
+            (9, [1, 2, 1, 4]),
+            (10, [3, 0, 4, 2]),
+            (11, [0, 5, 1, 6]),
+        ],
+        offline=[
+            (Channel.PAPER, "TIL-A-0302", [2, 2, 2, 3]),
+            (Channel.PAPER, "TIL-B-0104", [1, 4, 3, 5]),
+            (Channel.MEETING, "TIL-C-0204", [3, 1, 2, 2]),
+        ],
+    )
+    closed = consultation.voting_closes_at
+    notifications.announce_phase(consultation, closed)
+    staff = demo.users["equipe"]
+    decided = closed + timedelta(days=2)
+    consultations.publish_outcome(
+        staff, consultation, [items[0]], PLAYGROUND_OUTCOME, decided
+    )
+    for index, status, answer in PLAYGROUND_ANSWERS:
+        proposals.answer_proposal(
+            staff, items[index], status, answer, decided + timedelta(hours=1)
+        )
+
+
+def _hall_works(demo: Demo, now: datetime) -> None:
+    """A draft the staff are preparing: only they see it until next month."""
+    _open(
+        demo,
+        demo.places["A"],
+        ConsultationValues(
+            title="Rénovation des halls du bâtiment A : choisissez les couleurs",
+            summary=(
+                "Les halls des entrées 1 et 2 seront repeints au printemps. Trois "
+                "ambiances de couleurs vous seront proposées."
+            ),
+            body=HALL_WORKS_TEXT,
+            theme=Theme.WORKS,
+            opens_at=_at(now, 30),
+            voting_opens_at=_at(now, 44),
+            voting_closes_at=_at(now, 58, hour=20),
+            follow_up_at=_at(now, 90),
+            method=VotingMethod.SINGLE,
+            voter_unit=VoterUnit.DWELLING,
+        ),
+        days_before=32,
+    )
+
+
+BULKY_WASTE_TEXT = """\
+Chaque semaine, des matelas, des meubles ou des appareils sont déposés au pied des
+immeubles du quartier. Ils gênent le passage, attirent d'autres dépôts et coûtent cher
+à enlever — un coût qui finit dans les charges.
+
+Avec la **Métropole** (collecte des déchets), la **Ville de Bellerive** et
+**l'Amicale des locataires**, nous voulons trouver ensemble des solutions simples.
+
+1. **Recueil des idées** : chaque habitant·e propose ses idées, en ligne ou auprès du
+   gardien.
+2. **Vote** : une voix par logement, jusqu'à **trois propositions**. Vous pouvez voter
+   en ligne, ou sur papier à la loge du gardien.
+3. **Résultats** : les propositions les plus soutenues seront mises en place avec les
+   partenaires, et vous suivrez ici leur avancement.
+"""
+
+BULKY_WASTE_IDEAS: list[Idea] = [
+    (
+        6,
+        2,
+        "Une collecte d'encombrants chaque premier samedi du mois",
+        "Un rendez-vous fixe, facile à retenir : le **premier samedi du mois**, un "
+        "camion passe et on descend les encombrants le matin même. Plus besoin de "
+        "les stocker sur le trottoir en attendant.",
+    ),
+    (
+        2,
+        3,
+        "Un local à encombrants fermé à clé dans chaque résidence",
+        "Un local où déposer ses encombrants en attendant la collecte, ouvert par le "
+        "gardien sur demande. Au Clos des Lilas, l'ancien local poussettes du "
+        "bâtiment E est vide depuis des mois.",
+    ),
+    (
+        "",
+        5,
+        "Affiches en plusieurs langues sur les jours de collecte",
+        "Recueillie à la réunion de rentrée : beaucoup de voisins ne lisent pas bien "
+        "le français et ne savent pas quand passe la collecte. Des affiches dans les "
+        "halls, avec des dessins, en arabe, en portugais, en turc et en anglais.",
+    ),
+    (
+        9,
+        8,
+        "Une ressourcerie éphémère avec l'Amicale",
+        "Une fois par trimestre, un samedi, on installe un stand devant la salle "
+        "commune : ce qui est encore bon est donné, réparé ou échangé au lieu "
+        "d'être jeté.",
+    ),
+    (
+        4,
+        10,
+        "Signaler un dépôt sauvage en un clic",
+        "Un bouton sur ce site (ou un QR code dans le hall) pour signaler un dépôt, "
+        "avec une photo. Le gardien et la Ville sont prévenus tout de suite.",
+    ),
+    (
+        "Mme Diallo",
+        12,
+        "Des bacs de tri près des garages",
+        "Recueillie par le gardien : Mme Diallo propose des bacs pour le carton et "
+        "le verre près des garages, là où les dépôts sont les plus fréquents.",
+    ),
+    (
+        11,
+        15,
+        "Un coup de main pour descendre les meubles des personnes âgées",
+        "Beaucoup de voisins âgés ne peuvent pas descendre un meuble seuls et le "
+        "laissent sur le palier. Une liste de jeunes volontaires, avec l'Amicale, "
+        "pour aider le jour de la collecte.",
+    ),
+]
+
+BULKY_WASTE_REMARKS: list[Remark] = [
+    (
+        0,
+        "dechets",
+        4,
+        "Une collecte mensuelle sur rendez-vous est possible : il faudrait un point "
+        "de regroupement par résidence, annoncé une semaine avant.",
+        None,
+    ),
+    (
+        0,
+        6,
+        5,
+        "Le parking derrière le bâtiment B pourrait servir de point de "
+        "regroupement pour Les Tilleuls.",
+        0,
+    ),
+    (
+        0,
+        10,
+        6,
+        "Le samedi matin, c'est bien : beaucoup de voisins travaillent en semaine.",
+        None,
+    ),
+    (
+        1,
+        "equipe",
+        9,
+        "Nous recensons les locaux peu utilisés qui pourraient servir ; nous vous "
+        "répondons avant la fin du vote.",
+        None,
+    ),
+    (1, 2, 9, "Merci ! Le local poussettes du bâtiment E ferait l'affaire.", 3),
+    (
+        3,
+        "asso",
+        11,
+        "L'Amicale est partante pour tenir le stand, avec des bénévoles pour "
+        "réparer les petits meubles.",
+        None,
+    ),
+    (
+        4,
+        "ville",
+        13,
+        "La Ville a déjà une adresse de signalement : nous pouvons la relier à ce "
+        "site pour que le signalement arrive directement aux équipes de propreté.",
+        None,
+    ),
+    (4, 7, 24, "Avec une photo, ce serait parfait.", 6),
+]
+
+GARDENS_TEXT = """\
+La pelouse entre les bâtiments **D** et **E** est peu utilisée. Avec l'Amicale, nous
+proposons d'y installer des **jardins partagés** : bacs potagers, plantes aromatiques,
+compost…
+
+Dites-nous ce que vous aimeriez y faire, et si vous seriez prêt·e à vous en occuper.
+Le vote aura lieu ensuite : **une voix par habitant·e**, deux choix au plus.
+"""
+
+GARDEN_IDEAS: list[Idea] = [
+    (
+        1,
+        1,
+        "Des carrés potagers le long du bâtiment D",
+        "Six carrés surélevés, à hauteur de chaise pour que tout le monde puisse "
+        "jardiner, avec un récupérateur d'eau de pluie.",
+    ),
+    (
+        5,
+        2,
+        "Un composteur partagé",
+        "Un composteur pour les épluchures, qui servirait aussi aux potagers. "
+        "Moins de déchets dans les poubelles !",
+    ),
+    (
+        3,
+        4,
+        "Un atelier jardinage avec les enfants le mercredi",
+        "Le mercredi après-midi, un atelier pour apprendre à semer et à récolter, "
+        "avec l'aide d'un·e animateur·rice.",
+    ),
+]
+
+GARDEN_REMARKS: list[Remark] = [
+    (
+        0,
+        "asso",
+        3,
+        "L'Amicale peut prêter des outils et organiser la première plantation.",
+        None,
+    ),
+    (1, 2, 4, "Bonne idée, à condition qu'il soit loin des fenêtres.", None),
+]
+
+PLAYGROUND_TEXT = """\
+L'aire de jeux de la résidence Les Tilleuls a plus de vingt ans : elle sera
+entièrement refaite. Quel projet voulez-vous ?
+
+Le vote se fait au **jugement majoritaire** : vous donnez une mention à chaque projet,
+de « Excellent » à « À rejeter ». Le projet retenu est celui dont la mention médiane
+est la meilleure. Une voix par logement.
+"""
+
+PLAYGROUND_IDEAS: list[Idea] = [
+    (
+        7,
+        1,
+        "Des jeux pour les 2-6 ans avec un sol souple",
+        "Toboggan, balançoires et jeux à ressort pour les petits, sur un sol qui "
+        "amortit les chutes, et une clôture basse.",
+    ),
+    (
+        8,
+        2,
+        "Un terrain multisport pour les ados",
+        "Un petit terrain avec des buts et des paniers : les grands n'ont rien dans "
+        "la résidence.",
+    ),
+    (
+        10,
+        3,
+        "Des bancs à l'ombre pour les parents",
+        "Des bancs et des arbres autour de l'aire de jeux, pour surveiller les "
+        "enfants à l'abri du soleil.",
+    ),
+    (
+        11,
+        4,
+        "Une table de ping-pong",
+        "Une table en béton, solide, pour jouer entre voisins de tous les âges.",
+    ),
+]
+
+PLAYGROUND_REMARKS: list[Remark] = [
+    (
+        1,
+        "ville",
+        6,
+        "La Ville prévoit un terrain multisport au parc Jean-Moulin, à 300 mètres ; "
+        "nous en reparlerons au conseil de quartier.",
+        None,
+    ),
+    (0, 9, 8, "Oui ! Avec un point d'eau à côté si possible.", None),
+]
+
+PLAYGROUND_OUTCOME = """\
+Le projet **« Des jeux pour les 2-6 ans avec un sol souple »** arrive en tête avec la
+mention médiane « Très bien ». Les travaux auront lieu au printemps ; l'aire de jeux
+actuelle restera ouverte jusqu'au début du chantier.
+
+Les bancs à l'ombre sont à l'étude pour compléter le projet. Merci aux 9 foyers qui ont
+voté, dont 3 sur papier ou en réunion.
+"""
+
+PLAYGROUND_ANSWERS: list[tuple[int, ProposalStatus, str]] = [
+    (
+        1,
+        ProposalStatus.NOT_RETAINED,
+        "Le terrain de la résidence est trop petit pour un terrain multisport. La "
+        "Ville en prévoit un au parc Jean-Moulin, à 300 mètres.",
+    ),
+    (
+        2,
+        ProposalStatus.UNDER_STUDY,
+        "Nous étudions l'ajout de deux bancs et de trois arbres au projet retenu, "
+        "avec le paysagiste.",
+    ),
+    (
+        3,
+        ProposalStatus.NOT_RETAINED,
+        "La table serait sous les fenêtres du bâtiment B : le bruit gênerait les "
+        "voisins. Nous la proposerons pour le futur square.",
+    ),
+]
+
+HALL_WORKS_TEXT = """\
+Les halls des entrées 1 et 2 du bâtiment A seront repeints au printemps, avec de
+nouvelles boîtes aux lettres et un meilleur éclairage.
+
+Trois ambiances de couleurs vous seront proposées : **une voix par logement**.
+"""

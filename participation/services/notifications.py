@@ -75,36 +75,51 @@ def announce_phase(consultation: Consultation, now: datetime) -> bool:
     phase = consultation.phase(now)
     if phase is consultation.announced_phase or phase is Phase.DRAFT:
         return False
+    previous = consultation.announced_phase
     kind = (
         NotificationKind.CONSULTATION_OPENED
-        if consultation.announced_phase is Phase.DRAFT
+        if previous is Phase.DRAFT
         else NotificationKind.PHASE_CHANGED
     )
-    residents = (
-        select(
-            func.distinct(Residency.user_id),
-            literal(kind.value),
-            literal(consultation.id),
-            literal(now, type_=Notification.created_at.type),
-            literal({"phase": phase.value}, type_=Notification.details.type),
+    # Claim the announcement first: of two runs racing (cron and a staff action),
+    # only the one whose UPDATE finds the old phase goes on.
+    claimed = db.session.execute(
+        update(Consultation)
+        .where(
+            Consultation.id == consultation.id,
+            Consultation.announced_phase == previous,
         )
+        .values(announced_phase=phase)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return False
+    homes = (
+        select(Residency.user_id)
         .join(Dwelling, Dwelling.id == Residency.dwelling_id)
         .join(Place, Place.id == Dwelling.place_id)
-        .join(User, User.id == Residency.user_id)
-        .where(
-            Residency.ended_at.is_(None),
-            descendants_of(consultation.place),
-            User.active.is_(True),
-            User.role == Role.RESIDENT,
-            _wanted(kind),
-        )
+        .where(Residency.ended_at.is_(None), descendants_of(consultation.place))
+    )
+    # One row per person (not per home) without DISTINCT, which PostgreSQL
+    # cannot apply to a JSON column.
+    residents = select(
+        User.id,
+        literal(kind.value),
+        literal(consultation.id),
+        literal(now, type_=Notification.created_at.type),
+        literal({"phase": phase.value}, type_=Notification.details.type),
+    ).where(
+        User.id.in_(homes),
+        User.active.is_(True),
+        User.role == Role.RESIDENT,
+        _wanted(kind),
     )
     db.session.execute(
         insert(Notification).from_select(
             ["user_id", "kind", "consultation_id", "created_at", "details"], residents
         )
     )
-    consultation.announced_phase = phase
     db.session.commit()
     return True
 
@@ -166,6 +181,7 @@ def comment_posted(comment: Comment, now: datetime) -> None:
 
 
 def unread_count(user: User) -> int:
+    """How many of the user's notifications are unread (one COUNT)."""
     return db.session.scalar(
         select(func.count())
         .select_from(Notification)
@@ -187,7 +203,8 @@ def notifications_query(user: User):
 
 
 def mark_read(user: User, now: datetime, notification_id: int | None = None) -> int:
-    """Mark one (or every) unread notification of the user as read."""
+    """Mark one (or every) unread notification of the user as read; returns how
+    many changed. Someone else's notification is never touched."""
     statement = (
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
@@ -201,6 +218,7 @@ def mark_read(user: User, now: datetime, notification_id: int | None = None) -> 
 
 
 def disabled_kinds(user: User) -> set[NotificationKind]:
+    """The kinds the user switched off."""
     return set(
         db.session.scalars(
             select(NotificationOptOut.kind).where(NotificationOptOut.user_id == user.id)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, update
+from sqlalchemy import BigInteger, cast, func, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from participation import permissions
@@ -39,6 +39,8 @@ COMMENT_LENGTH = (2, 2000)
 REASON_LENGTH = (3, 500)
 MAX_COST = 10_000_000
 SORTS = ("recent", "support", "random")
+#: The same text sent again this soon by the same person is a double click.
+RESUBMISSION = timedelta(minutes=2)
 
 
 @dataclass
@@ -88,22 +90,47 @@ def _check(consultation: Consultation, values: ProposalValues) -> dict[str, Any]
 def submit_proposal(
     author: User, consultation: Consultation, values: ProposalValues, now: datetime
 ) -> Proposal:
-    """An eligible resident proposes an idea during the idea collection.
+    """An eligible resident proposes an idea during the idea collection. The same
+    idea sent again at once (a double click) gives back the first one.
 
     :raises PermissionDenied: not eligible, or not the idea collection phase.
     :raises ValidationError: bad title, text, cost or building.
     """
     require(permissions.can_propose(author, consultation, now))
+    cleaned = _check(consultation, values)
+    twin = _resubmitted(
+        Proposal,
+        now,
+        consultation_id=consultation.id,
+        author_id=author.id,
+        title=cleaned["title"],
+        body=cleaned["body"],
+        status=ProposalStatus.PUBLISHED,
+    )
+    if twin is not None:
+        return twin
     proposal = Proposal(
         consultation=consultation,
         author=author,
         created_at=now,
         updated_at=now,
-        **_check(consultation, values),
+        **cleaned,
     )
     db.session.add(proposal)
     db.session.commit()
     return proposal
+
+
+def _resubmitted(model, now: datetime, **same):
+    """What the same person sent with the same text a moment ago (a double click
+    or a reloaded form), so that it is not saved twice."""
+    return db.session.scalars(
+        db.select(model)
+        .filter_by(**same)
+        .where(model.created_at >= now - RESUBMISSION)
+        .order_by(model.id)
+        .limit(1)
+    ).first()
 
 
 def submit_on_behalf(
@@ -114,16 +141,33 @@ def submit_on_behalf(
     now: datetime,
 ) -> Proposal:
     """Staff type in an idea collected in person (``person_name`` may be empty for
-    someone who prefers to stay anonymous); it is shown as such.
+    someone who prefers to stay anonymous); it is shown as such. Sent twice at
+    once, it is saved once.
 
     :raises PermissionDenied: the actor does not manage it, or voting has started.
     :raises ValidationError: bad title, text, cost, building or name.
     """
     require(permissions.can_propose_on_behalf(actor, consultation, now))
-    cleaned = _check(consultation, values)
     name = clean_line(person_name)
-    if len(name) > 80:
-        raise ValidationError({"person_name": _("80 caractères au plus.")})
+    name_errors = {"person_name": _("80 caractères au plus.")} if len(name) > 80 else {}
+    try:
+        cleaned = _check(consultation, values)
+    except ValidationError as error:
+        raise ValidationError({**error.errors, **name_errors}) from None
+    if name_errors:
+        raise ValidationError(name_errors)
+    twin = _resubmitted(
+        Proposal,
+        now,
+        consultation_id=consultation.id,
+        entered_by_id=actor.id,
+        on_behalf_of=name,
+        title=cleaned["title"],
+        body=cleaned["body"],
+        status=ProposalStatus.PUBLISHED,
+    )
+    if twin is not None:
+        return twin
     proposal = Proposal(
         consultation=consultation,
         entered_by=actor,
@@ -287,7 +331,8 @@ def post_comment(
     now: datetime,
     parent: Comment | None = None,
 ) -> Comment:
-    """Comment on a proposal, or reply to a top-level comment.
+    """Comment on a proposal, or reply to a top-level comment; the same text sent
+    again at once gives back the first comment.
 
     :raises PermissionDenied: not allowed to discuss it now.
     :raises ValidationError: empty or too long, or a reply to a reply.
@@ -310,6 +355,17 @@ def post_comment(
         or parent.is_hidden
     ):
         raise ValidationError({None: _("On ne répond qu'à un commentaire visible.")})
+    twin = _resubmitted(
+        Comment,
+        now,
+        proposal_id=proposal.id,
+        parent_id=parent.id if parent else None,
+        author_id=author.id,
+        body=text,
+        hidden_at=None,
+    )
+    if twin is not None:
+        return twin
     comment = Comment(
         proposal=proposal,
         parent=parent,
@@ -340,11 +396,12 @@ def hide_comment(actor: User, comment: Comment, reason: str, now: datetime) -> N
     proposal = comment.proposal
     require(permissions.can_moderate(actor, proposal.consultation))
     cleaned = _reason(reason)
+    shown = _shown_with(comment)
     comment.hide(actor, cleaned, now)
     db.session.execute(
         update(Proposal)
         .where(Proposal.id == proposal.id)
-        .values(comment_count=Proposal.comment_count - 1)
+        .values(comment_count=Proposal.comment_count - shown)
     )
     _close_reports(actor, now, Report.comment_id == comment.id)
     audit.record(
@@ -357,6 +414,21 @@ def hide_comment(actor: User, comment: Comment, reason: str, now: datetime) -> N
         reason=cleaned,
     )
     db.session.commit()
+
+
+def _shown_with(comment: Comment) -> int:
+    """How many comments the public sees go when ``comment`` is hidden: replies
+    disappear with the comment they answer (see :func:`comment_threads`)."""
+    if comment.is_hidden:
+        return 0
+    if comment.parent is not None:
+        return 0 if comment.parent.is_hidden else 1
+    replies = db.session.scalar(
+        db.select(func.count())
+        .select_from(Comment)
+        .where(Comment.parent_id == comment.id, Comment.hidden_at.is_(None))
+    )
+    return 1 + replies
 
 
 def report(
@@ -374,6 +446,8 @@ def report(
     """
     author_id = comment.author_id if comment else proposal.author_id
     require(permissions.can_report(reporter, author_id))
+    if comment is not None and comment.proposal_id != proposal.id:
+        raise ValidationError({None: _("Ce commentaire n'est pas sur cette page.")})
     cleaned = _reason(reason)
     target = f"comment:{comment.id}" if comment else f"proposal:{proposal.id}"
     flag = Report(
@@ -454,15 +528,20 @@ def proposals_query(
     if sort == "support":
         order = (Proposal.support_count.desc(), Proposal.id)
     elif sort == "random":
-        # A multiplicative hash of the id, keyed by the seed (fits in 64 bits).
-        order = (((Proposal.id + seed % 1_000_003) * 2_654_435_761) % 4_294_967_291,)
+        # A multiplicative hash of the id, keyed by the seed, computed in 64 bits
+        # (PostgreSQL would overflow a 32-bit integer).
+        key = cast(Proposal.id, BigInteger) + seed % 1_000_003
+        order = ((key * 2_654_435_761) % 4_294_967_291,)
     else:
         order = (Proposal.created_at.desc(), Proposal.id.desc())
     return query.order_by(*order)
 
 
 def comments_of(proposal: Proposal, include_hidden: bool = False) -> list[Comment]:
-    """Top-level comments oldest first, each followed by its replies (one query)."""
+    """Top-level comments oldest first, each followed by its replies (one query).
+
+    Without ``include_hidden``, a hidden comment's replies go with it.
+    """
     query = (
         db.select(Comment)
         .where(Comment.proposal_id == proposal.id)
@@ -482,6 +561,34 @@ def comments_of(proposal: Proposal, include_hidden: bool = False) -> list[Commen
             ordered.append(comment)
             ordered.extend(replies.get(comment.id, []))
     return ordered
+
+
+def comment_threads(
+    proposal: Proposal, include_hidden: bool = False
+) -> list[tuple[Comment, list[Comment]]]:
+    """Each top-level comment with its replies, as :func:`comments_of` orders them."""
+    threads: list[tuple[Comment, list[Comment]]] = []
+    for comment in comments_of(proposal, include_hidden):
+        if comment.parent_id is None:
+            threads.append((comment, []))
+        else:
+            threads[-1][1].append(comment)
+    return threads
+
+
+def open_reports_of(proposal: Proposal) -> list[Report]:
+    """Reports of a proposal and of its comments waiting for staff, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(Report)
+            .where(Report.proposal_id == proposal.id, Report.handled_at.is_(None))
+            .options(
+                db.joinedload(Report.comment).joinedload(Comment.author),
+                db.joinedload(Report.reporter),
+            )
+            .order_by(Report.created_at, Report.id)
+        )
+    )
 
 
 def open_reports_query(consultation: Consultation):

@@ -24,7 +24,16 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from participation import permissions
@@ -36,6 +45,7 @@ from participation.models import (
     Consultation,
     Dwelling,
     Proposal,
+    ProposalStatus,
     Residency,
     User,
     VoterUnit,
@@ -225,7 +235,7 @@ def record_ballot(
     else:
         if resident is None or not permissions.can_take_part(resident, consultation):
             raise ValidationError(
-                {"voter": _("Cette personne n'est pas habitante vérifiée du lieu.")}
+                {"voter": _("Cette personne n'est pas habitant·e vérifié·e du lieu.")}
             )
         dwelling = voter_home(resident, consultation)
     choices = check_choices(consultation, votable_proposals(consultation), raw)
@@ -481,6 +491,23 @@ class Results:
             return None
         return self.participation is not None and self.participation * 100 >= quorum
 
+    @property
+    def winners(self) -> list[ResultRow]:
+        """What the count puts first, once someone voted: the funded proposals
+        (budget), else those ranked first."""
+        if not self.ballots:
+            return []
+        if self.consultation.method is VotingMethod.BUDGET:
+            return [row for row in self.rows if row.funded]
+        return [row for row in self.rows if row.rank == 1]
+
+    @property
+    def selected(self) -> list[ResultRow]:
+        """The proposals staff selected (the published outcome)."""
+        return [
+            row for row in self.rows if row.proposal.status is ProposalStatus.SELECTED
+        ]
+
 
 def channel_counts(consultation: Consultation) -> dict[Channel, int]:
     counts = dict(
@@ -655,7 +682,10 @@ def export_ballots(consultation: Consultation) -> Iterator[str]:
         hashlib.sha256,
     ).digest()
     multiplier = int.from_bytes(key[:4]) | 1
-    order = (Ballot.id * multiplier) % 2_147_483_647
+    # In 64-bit arithmetic: the product overflows PostgreSQL's 32-bit integers.
+    order = (cast(Ballot.id, BigInteger) * literal(multiplier, BigInteger)) % literal(
+        2_147_483_647, BigInteger
+    )
 
     def rows() -> Iterator[list[Any]]:
         yield ["bulletin", "canal", "proposition", "choix"]

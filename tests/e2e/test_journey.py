@@ -175,20 +175,33 @@ def test_unknown_page_shows_an_accessible_404(page, live_server, axe_check, scre
 
 PUBLIC_PAGES = [
     "/",
+    "/consultations/",
     "/compte/connexion",
     "/compte/inscription",
     "/compte/mot-de-passe-oublie",
     "/nope",
 ]
 SIGNED_IN_PAGES = {
-    "equipe": ["/compte/", "/compte/mot-de-passe", "/logements/nouveau"],
+    "equipe": [
+        "/compte/",
+        "/compte/mot-de-passe",
+        "/logements/nouveau",
+        "/consultations/",
+        "/consultations/nouvelle",
+    ],
     "admin": [
         "/",
         "/utilisateurs/nouveau",
         "/organisations/nouvelle",
         "/lieux/nouveau",
     ],
-    "habitant1": ["/", "/compte/"],
+    "habitant1": [
+        "/",
+        "/compte/",
+        "/consultations/",
+        "/notifications/",
+        "/notifications/preferences",
+    ],
     "nouvelle.habitante": ["/", "/compte/", "/compte/verification"],
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from participation.extensions import db
 from participation.models import (
@@ -152,6 +153,23 @@ def test_announce_phase_changes_tells_each_moved_consultation_once(world):
     assert steady.phase(moment) is Phase.IDEAS
     assert notifications.announce_phase_changes(moment) == 1
     assert received(world.resident)[-1] == (CHANGED, {"phase": "voting"})
+
+
+def test_of_two_runs_racing_only_one_announces(world):
+    """Another process (cron, or a staff action) announced the phase after this one
+    loaded the consultation: this one announces nothing."""
+    now = utcnow()
+    consultation = factories.consultation(world.territory, Phase.IDEAS, now)
+    assert consultation.announced_phase is Phase.DRAFT  # loaded, now stale
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(Consultation.__table__)
+            .where(Consultation.__table__.c.id == consultation.id)
+            .values(announced_phase="ideas")
+        )
+    assert notifications.announce_phase(consultation, now) is False
+    assert received(world.resident) == []
+    assert consultation.announced_phase is Phase.IDEAS
 
 
 def test_a_consultation_in_follow_up_is_no_longer_looked_at(world, count_queries):

@@ -8,7 +8,8 @@ from flask_login import current_user
 from participation import permissions
 from participation.blueprints.common import safe_next
 from participation.blueprints.main import bp
-from participation.services import accounts, places, residents
+from participation.services import accounts, consultations, places, residents
+from participation.timeutil import utcnow
 
 
 @bp.get("/")
@@ -20,6 +21,9 @@ def index():
         context["homes"] = homes
         context["ancestors"] = places.ancestors_by_id([r.dwelling.place for r in homes])
         context["pending"] = residents.pending_request(current_user)
+        if homes:
+            context["now"] = now = utcnow()
+            context["nearby"] = consultations.for_resident(current_user, now)
         if permissions.can_access_back_office(current_user):
             context["summary"] = places.summary(current_user)
     return render_template("main/index.html", **context)
