@@ -124,7 +124,7 @@ def can_edit_user(user: Any, target: User) -> bool:
 
 def is_resident_of(user: Any, place: Place) -> bool:
     """Verified in a current dwelling somewhere inside ``place``."""
-    if not _is(user, Role.RESIDENT):
+    if not _is(user, Role.RESIDENT) or not user.active:
         return False
     return any(r.dwelling.place.is_within(place) for r in user.current_residencies)
 

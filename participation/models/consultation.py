@@ -145,6 +145,9 @@ class Consultation(db.Model):
     def voting_has_started(self, now: datetime) -> bool:
         return now >= self.voting_opens_at
 
+    def voting_has_closed(self, now: datetime) -> bool:
+        return now >= self.voting_closes_at
+
     def results_visible(self, now: datetime) -> bool:
         """Results show once voting closes, or while it runs if set to live."""
         phase = self.phase(now)

@@ -258,6 +258,8 @@ def publish_outcome(
     now: datetime,
 ) -> None:
     """Say which proposals are selected and what happens next; their authors hear.
+    Publishing again corrects it: a proposal no longer ticked goes back to "under
+    study".
 
     :raises PermissionDenied: the actor does not manage the consultation.
     :raises InvalidTransition: voting has not closed.
@@ -276,15 +278,28 @@ def publish_outcome(
     for proposal in newly_selected:
         proposal.status, proposal.answered_at = ProposalStatus.SELECTED, now
         proposal.answered_by = actor
+    # A correction that unticks a proposal takes it back to "under study".
+    kept = {p.id for p in selected}
+    unselected = db.session.scalars(
+        db.select(Proposal).where(
+            Proposal.consultation_id == consultation.id,
+            Proposal.status == ProposalStatus.SELECTED,
+            Proposal.id.not_in(kept),
+        )
+    ).all()
+    for proposal in unselected:
+        proposal.status, proposal.answered_at = ProposalStatus.UNDER_STUDY, now
+        proposal.answered_by = actor
     audit.record(
         actor,
         "consultation.publish_outcome",
         consultation,
         now,
         landlord_id=consultation.landlord_id,
-        selected=[p.id for p in selected],
+        selected=sorted(kept),
+        unselected=[p.id for p in unselected],
     )
-    notifications.proposals_answered(newly_selected, now)
+    notifications.proposals_answered([*newly_selected, *unselected], now)
     db.session.commit()
 
 

@@ -163,6 +163,18 @@ def proposal_moderated(proposal: Proposal, now: datetime) -> None:
     )
 
 
+def comment_hidden(comment: Comment, now: datetime) -> None:
+    """Tell the author their comment was hidden by moderation (caller commits)."""
+    notify(
+        [comment.author_id],
+        NotificationKind.PROPOSAL_MODERATED,
+        now,
+        consultation=comment.proposal.consultation,
+        proposal=comment.proposal,
+        comment_id=comment.id,
+    )
+
+
 def comment_posted(comment: Comment, now: datetime) -> None:
     """Tell the proposal's author, and the author of the comment replied to, that
     someone answered (never oneself; caller commits)."""

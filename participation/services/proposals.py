@@ -15,6 +15,7 @@ from participation.extensions import db
 from participation.models import (
     Comment,
     Consultation,
+    Phase,
     Place,
     PlaceKind,
     Proposal,
@@ -23,7 +24,11 @@ from participation.models import (
     User,
     descendants_of,
 )
-from participation.models.proposal import ANSWER_STATUSES, LISTED_STATUSES
+from participation.models.proposal import (
+    ANSWER_STATUSES,
+    LISTED_STATUSES,
+    VOTABLE_STATUSES,
+)
 from participation.services import (
     InvalidTransition,
     ValidationError,
@@ -296,9 +301,20 @@ def answer_proposal(
     :raises PermissionDenied: the actor does not moderate this consultation.
     :raises ValidationError: not an answer status, or "not retained" without a
         reason.
-    :raises InvalidTransition: the proposal is hidden, merged or withdrawn.
+    :raises InvalidTransition: the proposal is hidden, merged or withdrawn; or,
+        while voting is open, the new status would put it on the ballot or take it
+        off (ballots already cast would not match).
     """
     require(permissions.can_moderate(actor, proposal.consultation))
+    if proposal.consultation.phase(now) is Phase.VOTING and (
+        proposal.is_votable != (status in VOTABLE_STATUSES)
+    ):
+        raise InvalidTransition(
+            _(
+                "Pendant le vote, une proposition ne peut ni entrer sur le bulletin "
+                "ni en sortir : donnez ce statut après la fin du vote."
+            )
+        )
     answer = answer.strip()
     if status not in ANSWER_STATUSES:
         raise ValidationError({"status": _("Choisissez un statut.")})
@@ -413,6 +429,7 @@ def hide_comment(actor: User, comment: Comment, reason: str, now: datetime) -> N
         proposal_id=proposal.id,
         reason=cleaned,
     )
+    notifications.comment_hidden(comment, now)
     db.session.commit()
 
 
@@ -537,10 +554,13 @@ def proposals_query(
     return query.order_by(*order)
 
 
-def comments_of(proposal: Proposal, include_hidden: bool = False) -> list[Comment]:
+def comments_of(
+    proposal: Proposal, include_hidden: bool = False, author_id: int | None = None
+) -> list[Comment]:
     """Top-level comments oldest first, each followed by its replies (one query).
 
-    Without ``include_hidden``, a hidden comment's replies go with it.
+    Without ``include_hidden``, a hidden comment's replies go with it, except that
+    ``author_id`` still sees their own hidden comments (with the reason).
     """
     query = (
         db.select(Comment)
@@ -549,7 +569,10 @@ def comments_of(proposal: Proposal, include_hidden: bool = False) -> list[Commen
         .order_by(Comment.created_at, Comment.id)
     )
     if not include_hidden:
-        query = query.where(Comment.hidden_at.is_(None))
+        visible = Comment.hidden_at.is_(None)
+        if author_id is not None:
+            visible = or_(visible, Comment.author_id == author_id)
+        query = query.where(visible)
     comments = db.session.scalars(query).all()
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
@@ -564,11 +587,11 @@ def comments_of(proposal: Proposal, include_hidden: bool = False) -> list[Commen
 
 
 def comment_threads(
-    proposal: Proposal, include_hidden: bool = False
+    proposal: Proposal, include_hidden: bool = False, author_id: int | None = None
 ) -> list[tuple[Comment, list[Comment]]]:
     """Each top-level comment with its replies, as :func:`comments_of` orders them."""
     threads: list[tuple[Comment, list[Comment]]] = []
-    for comment in comments_of(proposal, include_hidden):
+    for comment in comments_of(proposal, include_hidden, author_id):
         if comment.parent_id is None:
             threads.append((comment, []))
         else:

@@ -498,8 +498,10 @@ class Results:
         if not self.ballots:
             return []
         if self.consultation.method is VotingMethod.BUDGET:
-            return [row for row in self.rows if row.funded]
-        return [row for row in self.rows if row.rank == 1]
+            rows = [row for row in self.rows if row.funded]
+        else:
+            rows = [row for row in self.rows if row.rank == 1]
+        return [row for row in rows if row.proposal.is_votable]
 
     @property
     def selected(self) -> list[ResultRow]:
@@ -544,6 +546,7 @@ def results(consultation: Consultation) -> Results:
             grades=p.grade_counts,
         )
         for p in proposals
+        if _was_on_ballot(p, method)
     }
     spent = 0
     if method is VotingMethod.MAJORITY_JUDGMENT:
@@ -574,6 +577,16 @@ def results(consultation: Consultation) -> Results:
         eligible=consultations.eligible_units(consultation),
         budget_spent=spent,
     )
+
+
+def _was_on_ballot(proposal: Proposal, method: VotingMethod) -> bool:
+    """Votable (with a cost, for a budget), or chosen on some ballot before being
+    answered: a proposal turned down before the vote is not in the results."""
+    if proposal.support_count or any(proposal.grade_counts):
+        return True
+    if method is VotingMethod.BUDGET and proposal.estimated_cost is None:
+        return False
+    return proposal.is_votable
 
 
 def recount(consultation: Consultation) -> dict[int, list[int]]:

@@ -83,6 +83,12 @@ def _answered(notification: Notification) -> str:
 
 def _moderated(notification: Notification) -> str:
     title = _proposal_title(notification)
+    if (notification.details or {}).get("comment_id"):
+        return _(
+            "Votre commentaire sur la proposition « %(title)s » a été masqué par la "
+            "modération.",
+            title=title,
+        )
     if _status(notification) is ProposalStatus.DUPLICATE:
         return _(
             "Votre proposition « %(title)s » a été rattachée à une proposition "

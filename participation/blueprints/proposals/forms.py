@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -56,17 +58,24 @@ class EurosField(IntegerField):
         if not valuelist:
             return
         text = valuelist[0]
-        for character in " \u00a0\u202f€.":
+        for character in " \u00a0\u202f€":
             text = text.replace(character, "")
         if not text:
             self.data = None
             return
+        # "1.500" is French for 1 500; "12.50" or "1500,00" carry cents: refused
+        # rather than read as 1 250 or 150 000.
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+            text = text.replace(".", "")
         try:
             self.data = int(text)
         except ValueError:
             self.data = None
             raise ValueError(
-                _l("Indiquez un montant en euros, en chiffres (exemple : 1500).")
+                _l(
+                    "Indiquez un montant en euros, en chiffres et sans centimes "
+                    "(exemple : 1500)."
+                )
             ) from None
 
 

@@ -100,7 +100,11 @@ def _detail_page(
         proposal=proposal,
         consultation=consultation,
         now=now,
-        threads=proposals.comment_threads(proposal, include_hidden=moderator),
+        threads=proposals.comment_threads(
+            proposal,
+            include_hidden=moderator,
+            author_id=current_user.id if current_user.is_authenticated else None,
+        ),
         reports=proposals.open_reports_of(proposal) if moderator else [],
         originals=originals,
         comment_form=form if failed == "comment" else CommentForm(formdata=None),

@@ -163,7 +163,9 @@ def _find_voter(consultation: Consultation, typed: str) -> dict | None:
 def _unknown_voter(consultation: Consultation) -> str:
     if consultation.voter_unit is VoterUnit.DWELLING:
         return _("Aucun logement du bailleur n'a cette référence.")
-    return _("Aucun compte n'a cette adresse e-mail.")
+    # The same words as the service's refusal: the form must not tell staff
+    # which addresses have an account elsewhere.
+    return _("Cette personne n'est pas habitant·e vérifié·e du lieu.")
 
 
 def _channel_label(value: str) -> str:
@@ -243,16 +245,14 @@ def export_proposals(consultation_id: int):
 @bp.get("/export/bulletins.csv")
 @login_required
 def export_ballots(consultation_id: int):
-    """The anonymous ballots as CSV, for audit, once results are visible (before,
-    the ballots would show staff the results hidden from everyone else)."""
+    """The anonymous ballots as CSV, for audit, once voting has closed (before,
+    they would show staff hidden results, and two exports around one person's
+    vote would single out their ballot)."""
     consultation = db.get_or_404(Consultation, consultation_id)
     authorize(permissions.can_manage_consultation(current_user, consultation))
-    if not consultation.results_visible(utcnow()):
+    if not consultation.voting_has_closed(utcnow()):
         flash(
-            _(
-                "Les bulletins anonymes s'exportent une fois les résultats visibles, "
-                "à la fin du vote."
-            ),
+            _("Les bulletins anonymes s'exportent une fois le vote terminé."),
             "error",
         )
         return redirect(url_for(".results", consultation_id=consultation.id))
