@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
@@ -10,7 +11,7 @@ from flask_wtf import FlaskForm
 
 from participation import permissions
 from participation.extensions import db, limiter
-from participation.models import Place
+from participation.models import Consultation, Place
 from participation.services import ValidationError
 
 
@@ -30,6 +31,17 @@ def require_back_office():
     """A ``before_request`` hook: staff and admins only (others get 403, anonymous
     visitors the login page)."""
     authorize(permissions.can_access_back_office(current_user))
+
+
+def visible_consultation(consultation_id: int, now: datetime) -> Consultation:
+    """The consultation, or 404 when it does not exist or is a draft the user may
+    not see (a 403 would tell that it exists)."""
+    consultation = db.get_or_404(
+        Consultation, consultation_id, options=[db.joinedload(Consultation.place)]
+    )
+    if not permissions.can_view_consultation(current_user, consultation, now):
+        abort(404)
+    return consultation
 
 
 def place_filter() -> Place | None:

@@ -628,10 +628,12 @@ def test_the_wrong_people_cannot_post_either(app, world, page, role):
 def test_nobody_votes_or_records_ballots_outside_the_voting_phase(app, world, phase):
     consultation, (a, _, _) = open_vote(world, phase=phase)
     resident, staff = user_client(app, world.resident), user_client(app, world.staff)
-    assert resident.get(url(consultation, "vote")).status_code == 403
+    # a draft is not even shown to residents: 404, as for a missing consultation
+    refused = 404 if phase is Phase.DRAFT else 403
+    assert resident.get(url(consultation, "vote")).status_code == refused
     assert (
         resident.post(url(consultation, "vote"), data={"choices": [a.id]}).status_code
-        == 403
+        == refused
     )
     assert staff.get(url(consultation, "bulletins")).status_code == 403
     response = staff.post(
@@ -729,14 +731,15 @@ def test_results_are_public_once_the_vote_is_over(app, world, phase, role):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "resident", "other_staff"])
-def test_the_results_page_of_a_draft_is_refused(app, world, role):
+def test_the_results_page_of_a_draft_is_not_found(app, world, role):
+    """Not even its existence is revealed (the same 404 as an unknown id)."""
     consultation, _ = open_vote(world, phase=Phase.DRAFT)
     browser = (
         app.test_client()
         if role == "anonymous"
         else user_client(app, getattr(world, role))
     )
-    assert browser.get(url(consultation, "resultats")).status_code == 403
+    assert browser.get(url(consultation, "resultats")).status_code == 404
 
 
 def test_unknown_consultation_is_not_found(client, login, world):

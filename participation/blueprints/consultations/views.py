@@ -5,12 +5,16 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from participation import labels, permissions, printing
-from participation.blueprints.common import apply_errors, authorize
+from participation.blueprints.common import (
+    apply_errors,
+    authorize,
+    visible_consultation,
+)
 from participation.blueprints.consultations import bp
 from participation.blueprints.consultations.forms import (
     ClosePhaseForm,
@@ -58,17 +62,6 @@ def _choice(enum, value: str | None):
         return enum(value) if value else None
     except ValueError:
         return None
-
-
-def _load(consultation_id: int, now: datetime) -> Consultation:
-    """The consultation, or 404 when it does not exist or is a draft the user may
-    not see (a 403 would tell that it exists)."""
-    consultation = db.get_or_404(
-        Consultation, consultation_id, options=[db.joinedload(Consultation.place)]
-    )
-    if not permissions.can_view_consultation(current_user, consultation, now):
-        abort(404)
-    return consultation
 
 
 def _managed(consultation_id: int) -> Consultation:
@@ -129,7 +122,7 @@ def _proposal_filters(consultation: Consultation, now: datetime) -> dict:
 def detail(consultation_id: int):
     """The consultation: what, where, when, how to vote, and its proposals."""
     now = utcnow()
-    consultation = _load(consultation_id, now)
+    consultation = visible_consultation(consultation_id, now)
     filters = _proposal_filters(consultation, now)
     query = proposals.proposals_query(
         consultation,

@@ -15,6 +15,7 @@ from participation.blueprints.common import (
     authorize,
     rate_limit,
     safe_next,
+    visible_consultation,
 )
 from participation.blueprints.proposals import bp
 from participation.blueprints.proposals.forms import (
@@ -29,7 +30,6 @@ from participation.blueprints.proposals.forms import (
 from participation.extensions import db
 from participation.models import (
     Comment,
-    Consultation,
     Proposal,
     ProposalStatus,
     Report,
@@ -123,8 +123,8 @@ def _detail_page(
 @rate_limit("RATELIMIT_PROPOSAL")
 def create(consultation_id: int):
     """Propose an idea; staff type in one collected in person."""
-    consultation = db.get_or_404(Consultation, consultation_id)
     now = utcnow()
+    consultation = visible_consultation(consultation_id, now)
     on_behalf = permissions.can_propose_on_behalf(current_user, consultation, now)
     authorize(on_behalf or permissions.can_propose(current_user, consultation, now))
     form = OnBehalfForm() if on_behalf else ProposalForm()

@@ -21,7 +21,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from participation import labels, permissions
-from participation.blueprints.common import apply_errors, authorize
+from participation.blueprints.common import (
+    apply_errors,
+    authorize,
+    visible_consultation,
+)
 from participation.blueprints.voting import bp
 from participation.blueprints.voting.forms import (
     BallotForm,
@@ -60,8 +64,8 @@ def percent(share: Fraction | None) -> str:
 @login_required
 def ballot(consultation_id: int):
     """A resident casts, or changes, their own secret ballot."""
-    consultation = db.get_or_404(Consultation, consultation_id)
     now = utcnow()
+    consultation = visible_consultation(consultation_id, now)
     authorize(permissions.can_vote(current_user, consultation, now))
     proposals = voting.votable_proposals(consultation)
     state = voting.ballot_state(current_user, consultation)
@@ -96,8 +100,8 @@ def ballot(consultation_id: int):
 @login_required
 def record(consultation_id: int):
     """Staff type in a paper or meeting ballot for a dwelling or a resident."""
-    consultation = db.get_or_404(Consultation, consultation_id)
     now = utcnow()
+    consultation = visible_consultation(consultation_id, now)
     authorize(permissions.can_record_ballot(current_user, consultation, now))
     proposals = voting.votable_proposals(consultation)
     form, selected = RecordForm(), {}
@@ -175,9 +179,8 @@ def _channel_label(value: str) -> str:
 @bp.get("/resultats")
 def results(consultation_id: int):
     """The count: participation, ranking and charts, then the published outcome."""
-    consultation = db.get_or_404(Consultation, consultation_id)
     now = utcnow()
-    authorize(permissions.can_view_consultation(current_user, consultation, now))
+    consultation = visible_consultation(consultation_id, now)
     if not permissions.can_see_results(current_user, consultation, now):
         return render_template(
             "voting/results_hidden.html", consultation=consultation, now=now
@@ -194,8 +197,8 @@ def results(consultation_id: int):
 @login_required
 def outcome(consultation_id: int):
     """Staff say which proposals are selected and what happens next."""
-    consultation = db.get_or_404(Consultation, consultation_id)
     now = utcnow()
+    consultation = visible_consultation(consultation_id, now)
     authorize(permissions.can_publish_outcome(current_user, consultation, now))
     count = voting.results(consultation)
     chosen = count.selected if consultation.outcome_published_at else count.winners
@@ -233,9 +236,10 @@ def outcome(consultation_id: int):
 @login_required
 def export_proposals(consultation_id: int):
     """The proposals as CSV, with their results once these are visible."""
-    consultation = db.get_or_404(Consultation, consultation_id)
+    now = utcnow()
+    consultation = visible_consultation(consultation_id, now)
     authorize(permissions.can_manage_consultation(current_user, consultation))
-    visible = consultation.results_visible(utcnow())
+    visible = consultation.results_visible(now)
     return _csv(
         voting.export_proposals(consultation, visible),
         f"consultation-{consultation.id}-propositions.csv",
@@ -248,9 +252,10 @@ def export_ballots(consultation_id: int):
     """The anonymous ballots as CSV, for audit, once voting has closed (before,
     they would show staff hidden results, and two exports around one person's
     vote would single out their ballot)."""
-    consultation = db.get_or_404(Consultation, consultation_id)
+    now = utcnow()
+    consultation = visible_consultation(consultation_id, now)
     authorize(permissions.can_manage_consultation(current_user, consultation))
-    if not consultation.voting_has_closed(utcnow()):
+    if not consultation.voting_has_closed(now):
         flash(
             _("Les bulletins anonymes s'exportent une fois le vote terminé."),
             "error",
