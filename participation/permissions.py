@@ -10,8 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from participation.models import (
+    Commitment,
+    CommitmentParty,
     Consultation,
     Dwelling,
+    GroupMember,
+    Measurement,
+    MembershipStatus,
+    Objective,
     Organisation,
     OrganisationKind,
     Phase,
@@ -21,6 +27,7 @@ from participation.models import (
     Role,
     User,
     VerificationRequest,
+    WorkingGroup,
 )
 
 
@@ -261,6 +268,133 @@ def can_publish_outcome(user: Any, consultation: Consultation, now: datetime) ->
         Phase.RESULTS,
         Phase.FOLLOW_UP,
     ) and can_manage_consultation(user, consultation)
+
+
+# Working groups, objectives and commitments.
+#
+# The landlord's staff run groups for their places; residents of the place read
+# them and join; partner organisations taking part read them and report what is
+# theirs to report. ``member`` is the acting user's own membership row (or None),
+# loaded once by the caller.
+
+
+def _active_member(user: Any, member: GroupMember | None) -> bool:
+    return (
+        member is not None
+        and bool(getattr(user, "is_authenticated", False))
+        and member.user_id == user.id
+        and member.status is MembershipStatus.ACTIVE
+        and user.active
+    )
+
+
+def _partner_of(user: Any, organisation_id: int | None) -> bool:
+    """An active partner account of that organisation."""
+    return (
+        _is(user, Role.PARTNER)
+        and user.active
+        and organisation_id is not None
+        and user.organisation_id == organisation_id
+    )
+
+
+def takes_part_in(user: Any, group: WorkingGroup) -> bool:
+    """A partner whose organisation is one of the group's partners."""
+    return _is(user, Role.PARTNER) and any(
+        _partner_of(user, partner.organisation_id) for partner in group.partners
+    )
+
+
+def can_create_group(user: Any, place: Place) -> bool:
+    """Staff start working groups for their landlord's places."""
+    return can_manage_place(user, place)
+
+
+def can_manage_group(user: Any, group: WorkingGroup) -> bool:
+    """Edit the charter, partners, objectives and commitments; publish."""
+    return can_manage_landlord(user, group.landlord_id)
+
+
+def can_view_group(user: Any, group: WorkingGroup, member: GroupMember | None) -> bool:
+    """Staff, members, residents of the place and partners taking part."""
+    return (
+        can_manage_group(user, group)
+        or _active_member(user, member)
+        or is_resident_of(user, group.place)
+        or takes_part_in(user, group)
+    )
+
+
+def can_facilitate(user: Any, group: WorkingGroup, member: GroupMember | None) -> bool:
+    """Accept members, record meetings and show-of-hands votes."""
+    return can_manage_group(user, group) or (
+        _active_member(user, member) and member is not None and member.facilitator
+    )
+
+
+def is_group_member(user: Any, member: GroupMember | None) -> bool:
+    return _active_member(user, member)
+
+
+def can_join_group(user: Any, group: WorkingGroup, member: GroupMember | None) -> bool:
+    """Residents of the place ask to join (or join an open group); once more after
+    leaving, never again after a refusal or while a request waits."""
+    if member is not None and member.status is not MembershipStatus.LEFT:
+        return False
+    return is_resident_of(user, group.place)
+
+
+def can_leave_group(user: Any, member: GroupMember | None) -> bool:
+    return _active_member(user, member)
+
+
+def can_report_measurement(user: Any, objective: Objective) -> bool:
+    """The data-source organisation's partners, or the landlord's staff."""
+    return can_manage_group(user, objective.group) or _partner_of(
+        user, objective.source_organisation_id
+    )
+
+
+def can_correct_measurement(user: Any, measurement: Measurement) -> bool:
+    """Staff correct any value; a partner those of their own organisation."""
+    objective = measurement.objective
+    if can_manage_group(user, objective.group):
+        return True
+    return can_report_measurement(user, objective) and _partner_of(
+        user, measurement.organisation_id
+    )
+
+
+def can_state_commitment(
+    user: Any, group: WorkingGroup, organisation_id: int | None
+) -> bool:
+    """Staff state any party's commitments; a partner taking part states its own
+    organisation's (``organisation_id`` None means the residents')."""
+    if can_manage_group(user, group):
+        return True
+    return _partner_of(user, organisation_id) and takes_part_in(user, group)
+
+
+def can_edit_commitment(user: Any, commitment: Commitment) -> bool:
+    """Change a commitment or its status: staff, or the committed partner."""
+    group = commitment.objective.group
+    return can_manage_group(user, group) or (
+        commitment.party is CommitmentParty.ORGANISATION
+        and _partner_of(user, commitment.organisation_id)
+    )
+
+
+def can_report_action(user: Any, commitment: Commitment) -> bool:
+    """A partner reports for their own organisation's commitments only; staff
+    for the landlord's and the residents' commitments."""
+    if commitment.party is CommitmentParty.RESIDENTS:
+        return can_manage_group(user, commitment.objective.group)
+    if _partner_of(user, commitment.organisation_id):
+        return True
+    group = commitment.objective.group
+    return commitment.organisation_id == group.landlord_id and can_manage_group(
+        user, group
+    )
 
 
 #: Names exposed to Jinja templates, so that pages ask the same questions.

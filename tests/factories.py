@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from participation.extensions import db
 from participation.models import (
+    Action,
+    Commitment,
+    CommitmentParty,
+    CommitmentStatus,
     Consultation,
     Dwelling,
+    GroupMember,
+    GroupPartner,
+    Measurement,
+    Meeting,
+    MembershipStatus,
+    Objective,
     Organisation,
     OrganisationKind,
     Phase,
@@ -20,8 +30,11 @@ from participation.models import (
     VerificationMethod,
     VerificationRequest,
     VotingMethod,
+    WorkingGroup,
 )
+from participation.models.group import Party
 from participation.services.accounts import hash_password
+from participation.services.indicators import Direction
 from participation.services.places import add_place
 from participation.timeutil import utcnow
 
@@ -162,6 +175,123 @@ def proposal(
         body_html=values.pop("body_html", "<p>Une idée pour le quartier.</p>"),
         **values,
     )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def group(place: Place, **values) -> WorkingGroup:
+    """A working group for ``place``; ``partners``: organisations taking part."""
+    partners = values.pop("partners", [])
+    item = WorkingGroup(
+        place=place,
+        landlord_id=place.landlord_id,
+        title=values.pop("title", f"Groupe {_next()}"),
+        purpose=values.pop("purpose", "Agir ensemble."),
+        purpose_html=values.pop("purpose_html", "<p>Agir ensemble.</p>"),
+        rhythm=values.pop("rhythm", "Une réunion par mois"),
+        **values,
+    )
+    item.partners = [GroupPartner(organisation=org) for org in partners]
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def member(
+    group: WorkingGroup,
+    person: User,
+    party: Party | None = None,
+    status: MembershipStatus = MembershipStatus.ACTIVE,
+    **values,
+) -> GroupMember:
+    """``person`` in ``group``; the party follows the role unless given."""
+    if party is None:
+        party = {
+            Role.PARTNER: Party.PARTNER,
+            Role.STAFF: Party.STAFF,
+            Role.ADMIN: Party.STAFF,
+        }.get(person.role, Party.RESIDENT)
+    item = GroupMember(
+        group=group,
+        user=person,
+        party=party,
+        status=status,
+        organisation_id=person.organisation_id if party is Party.PARTNER else None,
+        **values,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def objective(group: WorkingGroup, **values) -> Objective:
+    """By default: 14 reports a month on 2026-01-01 down to 4 on 2027-01-01."""
+    item = Objective(
+        group=group,
+        title=values.pop("title", f"Objectif {_next()}"),
+        indicator=values.pop("indicator", "Signalements d'encombrants par mois"),
+        unit=values.pop("unit", "signalements"),
+        direction=values.pop("direction", Direction.DECREASE),
+        baseline_value=values.pop("baseline_value", 14.0),
+        baseline_date=values.pop("baseline_date", date(2026, 1, 1)),
+        target_value=values.pop("target_value", 4.0),
+        target_date=values.pop("target_date", date(2027, 1, 1)),
+        **values,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def measurement(
+    objective: Objective, measured_on: date, value: float, **values
+) -> Measurement:
+    item = Measurement(
+        objective=objective, measured_on=measured_on, value=value, **values
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def commitment(
+    objective: Objective, organisation: Organisation | None = None, **values
+) -> Commitment:
+    """An organisation's commitment, or the residents' without one."""
+    item = Commitment(
+        objective=objective,
+        party=CommitmentParty.ORGANISATION
+        if organisation
+        else CommitmentParty.RESIDENTS,
+        organisation=organisation,
+        title=values.pop("title", f"Engagement {_next()}"),
+        due_date=values.pop("due_date", date(2026, 6, 30)),
+        status=values.pop("status", CommitmentStatus.PLANNED),
+        **values,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def action(commitment: Commitment, done_on: date, **values) -> Action:
+    item = Action(
+        commitment=commitment,
+        objective_id=commitment.objective_id,
+        organisation_id=commitment.organisation_id,
+        done_on=done_on,
+        description=values.pop("description", "Collecte solidaire."),
+        description_html=values.pop("description_html", "<p>Collecte solidaire.</p>"),
+        **values,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def meeting(group: WorkingGroup, starts_at: datetime, **values) -> Meeting:
+    item = Meeting(group=group, starts_at=starts_at, **values)
     db.session.add(item)
     db.session.commit()
     return item

@@ -9,11 +9,31 @@ from participation.models.consultation import (
     VoterUnit,
     VotingMethod,
 )
+from participation.models.group import (
+    GroupMember,
+    GroupPartner,
+    HandVote,
+    Meeting,
+    MembershipStatus,
+    Party,
+    WorkingGroup,
+)
 from participation.models.invitation import InvitationCode
 from participation.models.notification import (
     Notification,
     NotificationKind,
     NotificationOptOut,
+)
+from participation.models.objective import (
+    Action,
+    Commitment,
+    CommitmentParty,
+    CommitmentStatus,
+    Measurement,
+    MeasurementRevision,
+    Milestone,
+    Objective,
+    Period,
 )
 from participation.models.organisation import Organisation, OrganisationKind
 from participation.models.place import Dwelling, Place, PlaceKind, descendants_of
@@ -33,19 +53,34 @@ from participation.models.user import (
 )
 
 __all__ = [
+    "Action",
     "AuditEvent",
     "Ballot",
     "BallotChoice",
     "Channel",
     "Comment",
+    "Commitment",
+    "CommitmentParty",
+    "CommitmentStatus",
     "Consultation",
     "Dwelling",
+    "GroupMember",
+    "GroupPartner",
+    "HandVote",
     "InvitationCode",
+    "Measurement",
+    "MeasurementRevision",
+    "Meeting",
+    "MembershipStatus",
+    "Milestone",
     "Notification",
     "NotificationKind",
     "NotificationOptOut",
+    "Objective",
     "Organisation",
     "OrganisationKind",
+    "Party",
+    "Period",
     "Phase",
     "Place",
     "PlaceKind",
@@ -61,5 +96,6 @@ __all__ = [
     "VerificationStatus",
     "VoterUnit",
     "VotingMethod",
+    "WorkingGroup",
     "descendants_of",
 ]

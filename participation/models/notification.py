@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db
 from participation.models.consultation import Consultation
+from participation.models.group import WorkingGroup
 from participation.models.proposal import Proposal
 from participation.models.types import UTCDateTime, str_enum
 from participation.models.user import User
@@ -24,6 +25,12 @@ class NotificationKind(StrEnum):
     PROPOSAL_ANSWERED = "proposal_answered"
     PROPOSAL_MODERATED = "proposal_moderated"
     PROPOSAL_COMMENTED = "proposal_commented"
+    GROUP_MEMBERSHIP = "group_membership"
+    MEETING_SCHEDULED = "meeting_scheduled"
+    MEASUREMENT_REPORTED = "measurement_reported"
+    ACTION_REPORTED = "action_reported"
+    COMMITMENT_ADDED = "commitment_added"
+    COMMITMENT_DUE = "commitment_due"
 
 
 class Notification(db.Model):
@@ -41,12 +48,16 @@ class Notification(db.Model):
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey(Proposal.id, ondelete="CASCADE")
     )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey(WorkingGroup.id, ondelete="CASCADE")
+    )
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     consultation: Mapped[Consultation | None] = relationship()
     proposal: Mapped[Proposal | None] = relationship()
+    group: Mapped[WorkingGroup | None] = relationship()
 
 
 class NotificationOptOut(db.Model):

@@ -18,6 +18,8 @@ from participation.models import (
     Comment,
     Consultation,
     Dwelling,
+    GroupMember,
+    MembershipStatus,
     Notification,
     NotificationKind,
     NotificationOptOut,
@@ -26,6 +28,7 @@ from participation.models import (
     Residency,
     Role,
     User,
+    WorkingGroup,
     descendants_of,
 )
 from participation.models.place import Place
@@ -47,6 +50,7 @@ def notify(
     *,
     consultation: Consultation | None = None,
     proposal: Proposal | None = None,
+    group: WorkingGroup | None = None,
     **details: Any,
 ) -> None:
     """Add a notification for each user who wants this kind (caller commits)."""
@@ -62,10 +66,37 @@ def notify(
             kind=kind,
             consultation_id=consultation.id if consultation else None,
             proposal_id=proposal.id if proposal else None,
+            group_id=group.id if group else None,
             details=details,
             created_at=now,
         )
         for user_id in wanted
+    )
+
+
+def notify_group(
+    group: WorkingGroup,
+    kind: NotificationKind,
+    now: datetime,
+    *,
+    exclude: User | None = None,
+    **details: Any,
+) -> None:
+    """Tell every active member of ``group`` (but ``exclude``, who did it); the
+    caller commits. ``details`` must be JSON-ready."""
+    members = db.session.scalars(
+        select(GroupMember.user_id).where(
+            GroupMember.group_id == group.id,
+            GroupMember.status == MembershipStatus.ACTIVE,
+        )
+    ).all()
+    skip = exclude.id if exclude is not None else None
+    notify(
+        (user_id for user_id in members if user_id != skip),
+        kind,
+        now,
+        group=group,
+        **details,
     )
 
 
