@@ -6,14 +6,19 @@ from flask import Flask
 
 from participation.blueprints import (
     auth,
+    commitments,
     consultations,
+    dashboard,
     dwellings,
+    groups,
     main,
     notifications,
+    objectives,
     organisations,
     places,
     proposals,
     residents,
+    showcase,
     users,
     voting,
 )
@@ -33,5 +38,10 @@ def init_app(app: Flask) -> None:
         dwellings,
         residents,
         users,
+        groups,
+        objectives,
+        commitments,
+        showcase,
+        dashboard,
     ):
         app.register_blueprint(module.bp)
