@@ -1,16 +1,917 @@
-"""Objectives of working groups: their indicator, milestones and measurements."""
+"""Objectives of working groups: their indicator, milestones and measurements.
+
+Staff set an objective for a group (baseline, target, data source); the data-source
+organisation's partners, or the landlord's staff, report measurements one by one
+or from a CSV file; a correction keeps what the value was, who changed it and why.
+Progress and status are computed (``services.indicators``), never stored.
+"""
 
 from __future__ import annotations
 
+import calendar
+import csv
+import io
+import math
+import re
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from participation import permissions
 from participation.extensions import db
-from participation.models import Measurement, Objective
-from participation.services.indicators import Assessment, assess
+from participation.models import (
+    Measurement,
+    MeasurementRevision,
+    Milestone,
+    NotificationKind,
+    Objective,
+    Organisation,
+    Period,
+    User,
+    WorkingGroup,
+)
+from participation.services import ValidationError, audit, notifications, require
+from participation.services.indicators import (
+    Assessment,
+    Direction,
+    Plan,
+    Status,
+    assess,
+)
+from participation.text import clean_line, clean_text, render_markdown
+from participation.timeutil import PARIS
+
+TITLE_LENGTH = (5, 160)
+INDICATOR_LENGTH = (3, 160)
+UNIT_LENGTH = (1, 60)
+DESCRIPTION_MAX = 5000
+NOTE_MAX = 300
+REASON_LENGTH = (3, 300)
+LABEL_MAX = 160
+MAX_MILESTONES = 12
+#: Larger than any count, tonnage or rate an objective follows: a typing error.
+MAX_VALUE = 1e9
+MAX_IMPORT_LINES = 5000
+MAX_IMPORT_BYTES = 1024 * 1024
+CSV_COLUMNS = ("date", "valeur", "note")
+#: The fields of the plan: changed once measurements exist, the audit keeps both.
+PLAN_FIELDS = (
+    "direction",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+)
+
+DIRECTION_LABELS = {
+    Direction.DECREASE: _l("Faire baisser l'indicateur"),
+    Direction.INCREASE: _l("Faire monter l'indicateur"),
+}
+NUMBER_MESSAGE = _l("Indiquez un nombre, par exemple 12 ou 3,2.")
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+# Reading numbers and dates
+
+
+def parse_number(text: str | None) -> float | None:
+    """A number typed the French way or not ("3,2", "3.2", "1 500"); None when
+    empty. "1e400" reads as infinity, which the checks then call absurd.
+
+    :raises ValueError: not a number.
+    """
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text or "")
+    if not cleaned:
+        return None
+    if not _NUMBER.fullmatch(cleaned):
+        raise ValueError(cleaned)
+    return float(cleaned.replace(",", "."))
+
+
+def parse_month(text: str | None) -> date | None:
+    """ "2026-03" (or "03/2026") as the first day of that month; None when empty.
+
+    :raises ValueError: not a month.
+    """
+    cleaned = (text or "").strip()
+    if not cleaned:
+        return None
+    if found := re.fullmatch(r"(\d{4})-(\d{1,2})", cleaned):
+        year, month = int(found[1]), int(found[2])
+    elif found := re.fullmatch(r"(\d{1,2})/(\d{4})", cleaned):
+        month, year = int(found[1]), int(found[2])
+    else:
+        raise ValueError(cleaned)
+    return date(year, month, 1)  # ValueError for month 13
+
+
+def local_today(now: datetime) -> date:
+    """Today's date in France (measurements are dated as people live them)."""
+    return now.astimezone(PARIS).date()
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month, the date a monthly value is stored on."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def period_label(on: date, period: Period) -> str:
+    """ "mars 2026" for a month, "12 mars 2026" for a day."""
+    if Period(period) is Period.MONTH:
+        return format_date(on, "MMMM y")
+    return format_date(on, "d MMMM y")
+
+
+def when_label(on: date, period: Period) -> str:
+    """ "en mars 2026" or "le 12 mars 2026", to follow a value in a sentence."""
+    if Period(period) is Period.MONTH:
+        return _("en %(month)s", month=period_label(on, period))
+    return _("le %(day)s", day=period_label(on, period))
+
+
+def number(value: float | None) -> str:
+    """A value as the page's language writes it (9,5; 1 500)."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.##")
+
+
+# Checks shared by the form, the corrections and the import
+
+
+def _value_error(value: float | None, missing: str | None = None) -> str | None:
+    if value is None:
+        return missing or _("Indiquez une valeur.")
+    if not math.isfinite(value) or abs(value) > MAX_VALUE:
+        return _("Valeur absurde : indiquez un nombre entre 0 et 1 milliard.")
+    if value < 0:
+        return _("La valeur ne peut pas être négative.")
+    return None
+
+
+def _date_error(
+    objective: Objective, on: date, period: Period, today: date
+) -> str | None:
+    """Why a measurement may not be dated ``on`` (its stored date), if it may not."""
+    if period is Period.MONTH and on >= today:
+        return _(
+            "Le mois de %(month)s n'est pas terminé : sa valeur se saisit à partir "
+            "du %(day)s.",
+            month=period_label(on, period),
+            day=format_date(on + timedelta(days=1), "d MMMM y"),
+        )
+    if on > today:
+        return _("Cette date est dans le futur : saisissez une valeur déjà mesurée.")
+    if on < objective.baseline_date:
+        return _(
+            "Cette date est avant le départ de l'objectif (%(date)s).",
+            date=format_date(objective.baseline_date, "d MMMM y"),
+        )
+    if on > objective.target_date:
+        return _(
+            "Cette date est après l'échéance de l'objectif (%(date)s).",
+            date=format_date(objective.target_date, "d MMMM y"),
+        )
+    return None
+
+
+def _duplicate_message(on: date, period: Period) -> str:
+    return _(
+        "Une valeur existe déjà pour %(when)s : corrigez-la depuis le tableau des "
+        "mesures plutôt que d'en saisir une seconde.",
+        when=period_label(on, period),
+    )
+
+
+def _note(note: str | None, errors: dict[str | None, Any]) -> str:
+    cleaned = clean_text(note)
+    if len(cleaned) > NOTE_MAX:
+        errors["note"] = _("La note fait %(max)d caractères au plus.", max=NOTE_MAX)
+    return cleaned
+
+
+def _landlord_id(objective: Objective) -> int:
+    return objective.group.landlord_id
+
+
+# Objectives
+
+
+@dataclass
+class ObjectiveValues:
+    """What staff type in the objective form. ``milestones``: (date, value, label)
+    rows; rows left entirely blank are ignored."""
+
+    title: str
+    description: str
+    indicator: str
+    unit: str
+    direction: Direction | None
+    baseline_value: float | None
+    baseline_date: date | None
+    target_value: float | None
+    target_date: date | None
+    source_organisation_id: int | None
+    milestones: list[tuple[date | None, float | None, str]] = field(
+        default_factory=list
+    )
+
+
+def source_organisations(group: WorkingGroup) -> list[Organisation]:
+    """Who may be the data source: the landlord, or a partner of the group."""
+    return [group.landlord, *(partner.organisation for partner in group.partners)]
+
+
+def _length_error(text: str, limits: tuple[int, int], message: str) -> str | None:
+    return None if limits[0] <= len(text) <= limits[1] else message
+
+
+def _check_objective(
+    group: WorkingGroup, values: ObjectiveValues, objective: Objective | None
+) -> dict[str, Any]:
+    """Clean and check ``values``; raise ValidationError with every problem."""
+    errors: dict[str | None, Any] = {}
+    title, indicator, unit = (
+        clean_line(values.title),
+        clean_line(values.indicator),
+        clean_line(values.unit),
+    )
+    description = (values.description or "").strip()
+    for name, message in (
+        (
+            "title",
+            _length_error(
+                title,
+                TITLE_LENGTH,
+                _("Le titre fait entre %(min)d et %(max)d caractères.", min=5, max=160),
+            ),
+        ),
+        (
+            "indicator",
+            _length_error(
+                indicator,
+                INDICATOR_LENGTH,
+                _(
+                    "Nommez l'indicateur (entre %(min)d et %(max)d caractères), par "
+                    "exemple « Signalements d'encombrants par mois ».",
+                    min=3,
+                    max=160,
+                ),
+            ),
+        ),
+        (
+            "unit",
+            _length_error(
+                unit,
+                UNIT_LENGTH,
+                _(
+                    "Indiquez l'unité (%(max)d caractères au plus), par exemple "
+                    "« signalements » ou « tonnes ».",
+                    max=60,
+                ),
+            ),
+        ),
+    ):
+        if message:
+            errors[name] = message
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = _(
+            "La description fait %(max)d caractères au plus.", max=DESCRIPTION_MAX
+        )
+    direction = values.direction
+    if direction is not None and not isinstance(direction, Direction):
+        direction = Direction(direction) if direction in set(Direction) else None
+    if direction is None:
+        errors["direction"] = _("Dites si l'indicateur doit baisser ou monter.")
+    baseline, target = values.baseline_value, values.target_value
+    if message := _value_error(baseline, _("Indiquez la valeur de départ.")):
+        errors["baseline_value"] = message
+    if message := _value_error(target, _("Indiquez la valeur visée.")):
+        errors["target_value"] = message
+    start, end = values.baseline_date, values.target_date
+    if start is None:
+        errors["baseline_date"] = _("Indiquez la date de la valeur de départ.")
+    if end is None:
+        errors["target_date"] = _("Indiquez la date à laquelle viser la cible.")
+    elif start is not None and end <= start:
+        errors["target_date"] = _("La date cible vient après la date de départ.")
+    if "baseline_value" not in errors and "target_value" not in errors:
+        if target == baseline:
+            errors["target_value"] = _("La cible doit différer de la valeur de départ.")
+        elif direction is Direction.DECREASE and target > baseline:
+            errors["target_value"] = _(
+                "Pour un indicateur à faire baisser, la cible est plus basse que la "
+                "valeur de départ (%(baseline)s).",
+                baseline=number(baseline),
+            )
+        elif direction is Direction.INCREASE and target < baseline:
+            errors["target_value"] = _(
+                "Pour un indicateur à faire monter, la cible est plus haute que la "
+                "valeur de départ (%(baseline)s).",
+                baseline=number(baseline),
+            )
+    sources = {o.id for o in source_organisations(group)}
+    if values.source_organisation_id not in sources:
+        errors["source_organisation_id"] = _(
+            "Choisissez le bailleur ou une organisation partenaire du groupe."
+        )
+    if objective is not None and start is not None and end is not None:
+        first, last = db.session.execute(
+            select(
+                func.min(Measurement.measured_on), func.max(Measurement.measured_on)
+            ).where(Measurement.objective_id == objective.id)
+        ).one()
+        if first is not None and first < start:
+            errors["baseline_date"] = _(
+                "Des mesures existent dès le %(date)s : la date de départ ne peut pas "
+                "venir après.",
+                date=format_date(first, "d MMMM y"),
+            )
+        if last is not None and last > end and "target_date" not in errors:
+            errors["target_date"] = _(
+                "Des mesures existent jusqu'au %(date)s : la date cible ne peut pas "
+                "venir avant.",
+                date=format_date(last, "d MMMM y"),
+            )
+    milestones = _check_milestones(values.milestones, start, end, errors)
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "title": title,
+        "description": description,
+        "description_html": render_markdown(description),
+        "indicator": indicator,
+        "unit": unit,
+        "direction": direction,
+        "baseline_value": float(baseline),
+        "baseline_date": start,
+        "target_value": float(target),
+        "target_date": end,
+        "source_organisation_id": values.source_organisation_id,
+        "milestones": milestones,
+    }
+
+
+def _check_milestones(
+    rows: Sequence[tuple[date | None, float | None, str]],
+    start: date | None,
+    end: date | None,
+    errors: dict[str | None, Any],
+) -> list[tuple[date, float, str]]:
+    """Milestones as (date, value, label), sorted by date; problems go to
+    ``errors["milestones"]``, numbered as the form shows them."""
+    problems: list[str] = []
+    kept: list[tuple[date, float, str]] = []
+    seen: set[date] = set()
+    for n, (due, value, label) in enumerate(rows, start=1):
+        label = clean_line(label)
+        if due is None and value is None and not label:
+            continue
+        if due is None:
+            problems.append(_("Jalon %(n)d : indiquez sa date.", n=n))
+        elif start is not None and end is not None and not start < due < end:
+            problems.append(
+                _(
+                    "Jalon %(n)d : sa date doit être entre le %(start)s et le %(end)s.",
+                    n=n,
+                    start=format_date(start, "d MMMM y"),
+                    end=format_date(end, "d MMMM y"),
+                )
+            )
+        elif due in seen:
+            problems.append(_("Jalon %(n)d : un autre jalon a déjà cette date.", n=n))
+        if message := _value_error(value, _("indiquez la valeur visée.")):
+            problems.append(_("Jalon %(n)d : %(msg)s", n=n, msg=message))
+        if len(label) > LABEL_MAX:
+            problems.append(
+                _("Jalon %(n)d : %(max)d caractères au plus.", n=n, max=LABEL_MAX)
+            )
+        if due is not None and value is not None:
+            seen.add(due)
+            kept.append((due, float(value), label))
+    if len(kept) > MAX_MILESTONES:
+        problems.append(_("%(max)d jalons au plus.", max=MAX_MILESTONES))
+    if problems:
+        errors["milestones"] = problems
+    return sorted(kept)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Direction):
+        return value.value
+    return value
+
+
+def create_objective(
+    actor: User, group: WorkingGroup, values: ObjectiveValues, now: datetime
+) -> Objective:
+    """Set a new objective for ``group``.
+
+    :raises PermissionDenied: the actor does not manage the group.
+    :raises ValidationError: bad text, numbers, dates, direction, data source or
+        milestones (nothing is saved).
+    """
+    require(permissions.can_manage_group(actor, group))
+    cleaned = _check_objective(group, values, None)
+    milestones = cleaned.pop("milestones")
+    objective = Objective(
+        group=group, created_by=actor, created_at=now, updated_at=now, **cleaned
+    )
+    objective.milestones = [
+        Milestone(due_date=due, value=value, label=label)
+        for due, value, label in milestones
+    ]
+    db.session.add(objective)
+    db.session.flush()
+    audit.record(
+        actor,
+        "objective.create",
+        objective,
+        now,
+        landlord_id=group.landlord_id,
+        group_id=group.id,
+    )
+    db.session.commit()
+    return objective
+
+
+def update_objective(
+    actor: User, objective: Objective, values: ObjectiveValues, now: datetime
+) -> None:
+    """Change an objective. Its baseline and target may change after measurements
+    were reported: the audit keeps what they were and what they became.
+
+    :raises PermissionDenied: the actor does not manage the group.
+    :raises ValidationError: bad values, or measurements would fall outside the
+        new dates (nothing is saved).
+    """
+    group = objective.group
+    require(permissions.can_manage_group(actor, group))
+    cleaned = _check_objective(group, values, objective)
+    milestones = cleaned.pop("milestones")
+    changed = sorted(k for k, v in cleaned.items() if getattr(objective, k) != v)
+    before = {k: _json(getattr(objective, k)) for k in PLAN_FIELDS if k in changed}
+    old_milestones = [(m.due_date, m.value, m.label) for m in objective.milestones]
+    if old_milestones != milestones:
+        changed.append("milestones")
+        objective.milestones = [
+            Milestone(due_date=due, value=value, label=label)
+            for due, value, label in milestones
+        ]
+    if not changed:
+        return
+    for name, value in cleaned.items():
+        setattr(objective, name, value)
+    objective.updated_at = now
+    details: dict[str, Any] = {"fields": changed}
+    if before:
+        details["before"] = before
+        details["after"] = {k: _json(getattr(objective, k)) for k in before}
+        details["measurements"] = db.session.scalar(
+            select(func.count())
+            .select_from(Measurement)
+            .where(Measurement.objective_id == objective.id)
+        )
+    audit.record(
+        actor,
+        "objective.edit",
+        objective,
+        now,
+        landlord_id=group.landlord_id,
+        **details,
+    )
+    db.session.commit()
+
+
+# Measurements
+
+
+def _stored_date(on: date | None, period: Period) -> date | None:
+    if on is None:
+        return None
+    return month_end(on) if period is Period.MONTH else on
+
+
+def _taken(objective: Objective, on: date) -> bool:
+    return (
+        db.session.scalar(
+            select(Measurement.id).where(
+                Measurement.objective_id == objective.id, Measurement.measured_on == on
+            )
+        )
+        is not None
+    )
+
+
+def _notify(actor: User, objective: Objective, latest: Measurement, **more) -> None:
+    notifications.notify_group(
+        objective.group,
+        NotificationKind.MEASUREMENT_REPORTED,
+        latest.reported_at,
+        exclude=actor,
+        objective_id=objective.id,
+        objective_title=objective.title,
+        value=latest.value,
+        unit=objective.unit,
+        measured_on=latest.measured_on.isoformat(),
+        period=latest.period.value,
+        **more,
+    )
+
+
+def record_measurement(
+    actor: User,
+    objective: Objective,
+    measured_on: date | None,
+    period: Period,
+    value: float | None,
+    note: str,
+    now: datetime,
+) -> Measurement:
+    """Report the indicator's value for a day, or for a month (any day of it: the
+    value is stored on the month's last day, once the month is over). The group's
+    members hear of it.
+
+    :raises PermissionDenied: neither the data source's partner nor the staff.
+    :raises ValidationError: a missing, absurd or negative value; a date in the
+        future, in an unfinished month or outside the objective's span; a date
+        that already has a value (also when two reports race).
+    """
+    require(permissions.can_report_measurement(actor, objective))
+    period = Period(period)
+    on = _stored_date(measured_on, period)
+    errors: dict[str | None, Any] = {}
+    if on is None:
+        errors["measured_on"] = _("Indiquez le mois ou la date de la mesure.")
+    elif message := _date_error(objective, on, period, local_today(now)):
+        errors["measured_on"] = message
+    elif _taken(objective, on):
+        errors["measured_on"] = _duplicate_message(on, period)
+    if message := _value_error(value):
+        errors["value"] = message
+    cleaned_note = _note(note, errors)
+    if errors:
+        raise ValidationError(errors)
+    measurement = Measurement(
+        objective=objective,
+        measured_on=on,
+        period=period,
+        value=float(value),
+        note=cleaned_note,
+        organisation_id=actor.organisation_id,
+        reported_by=actor,
+        reported_at=now,
+        updated_at=now,
+    )
+    db.session.add(measurement)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same date reported at the same moment
+        db.session.rollback()
+        raise ValidationError({"measured_on": _duplicate_message(on, period)}) from None
+    audit.record(
+        actor,
+        "measurement.report",
+        measurement,
+        now,
+        landlord_id=_landlord_id(objective),
+        objective_id=objective.id,
+        measured_on=on.isoformat(),
+        period=period.value,
+        value=measurement.value,
+    )
+    _notify(actor, objective, measurement)
+    db.session.commit()
+    return measurement
+
+
+def correct_measurement(
+    actor: User,
+    measurement: Measurement,
+    value: float | None,
+    note: str,
+    reason: str,
+    now: datetime,
+) -> MeasurementRevision:
+    """Correct a reported value or its note, saying why; the previous value, the
+    author and the reason are kept.
+
+    :raises PermissionDenied: neither the staff nor a partner of the organisation
+        that reported it.
+    :raises ValidationError: a bad value or note, no reason, or nothing changed.
+    """
+    require(permissions.can_correct_measurement(actor, measurement))
+    errors: dict[str | None, Any] = {}
+    if message := _value_error(value):
+        errors["value"] = message
+    cleaned_note = _note(note, errors)
+    cleaned_reason = clean_text(reason)
+    if not REASON_LENGTH[0] <= len(cleaned_reason) <= REASON_LENGTH[1]:
+        errors["reason"] = _(
+            "Expliquez la correction (entre %(min)d et %(max)d caractères).",
+            min=REASON_LENGTH[0],
+            max=REASON_LENGTH[1],
+        )
+    if (
+        not errors
+        and float(value) == measurement.value
+        and cleaned_note == measurement.note
+    ):
+        errors["value"] = _("Rien n'a changé : modifiez la valeur ou la note.")
+    if errors:
+        raise ValidationError(errors)
+    revision = MeasurementRevision(
+        measurement=measurement,
+        previous_value=measurement.value,
+        previous_note=measurement.note,
+        new_value=float(value),
+        reason=cleaned_reason,
+        changed_by=actor,
+        changed_at=now,
+    )
+    db.session.add(revision)
+    measurement.value, measurement.note = float(value), cleaned_note
+    measurement.updated_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        "measurement.correct",
+        measurement,
+        now,
+        landlord_id=_landlord_id(measurement.objective),
+        objective_id=measurement.objective_id,
+        before={"value": revision.previous_value, "note": revision.previous_note},
+        after={"value": revision.new_value, "note": cleaned_note},
+        reason=cleaned_reason,
+    )
+    db.session.commit()
+    return revision
+
+
+class ImportFailed(ValidationError):
+    """The file has faulty lines; ``lines`` lists (line number, message)."""
+
+    def __init__(self, lines: list[tuple[int, str]]):
+        self.lines = lines
+        super().__init__(
+            {"file": [_("Ligne %(n)d : %(msg)s", n=n, msg=m) for n, m in lines]}
+        )
+
+
+def _decode(data: bytes | str) -> str:
+    """UTF-8 with or without BOM; else Windows-1252, as French spreadsheets write."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _parse_when(text: str) -> tuple[date, Period]:
+    """A CSV date: YYYY-MM-DD (or DD/MM/YYYY) for a day, YYYY-MM (or MM/YYYY) for
+    a month, which comes back as the month's last day.
+
+    :raises ValueError: neither.
+    """
+    if found := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        return date(int(found[1]), int(found[2]), int(found[3])), Period.DAY
+    if found := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
+        return date(int(found[3]), int(found[2]), int(found[1])), Period.DAY
+    month = parse_month(text)
+    if month is None:
+        raise ValueError(text)
+    return month_end(month), Period.MONTH
+
+
+def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list]:
+    """Numbered rows of a ``date,valeur,note`` file (comma or semicolon), and the
+    errors of its header and shape."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if ";" in first_line else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    unreadable = _("ligne illisible (guillemets mal fermés ?).")
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        return [], [(1, _("le fichier est vide."))]
+    except csv.Error:
+        return [], [(1, unreadable)]
+    expected = _("attendu : %(cols)s.", cols=delimiter.join(CSV_COLUMNS))
+    if (
+        "date" not in header
+        or "valeur" not in header
+        or set(header) - set(CSV_COLUMNS)
+        or len(set(header)) != len(header)
+    ):
+        return [], [(1, _("en-tête incorrect, %(expected)s", expected=expected))]
+    rows, errors = [], []
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            errors.append((reader.line_num, unreadable))
+            break
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(rows) + len(errors) >= MAX_IMPORT_LINES:
+            errors.append(
+                (
+                    line,
+                    _(
+                        "le fichier dépasse %(max)s lignes : découpez-le.",
+                        max=number(MAX_IMPORT_LINES),
+                    ),
+                )
+            )
+            break
+        if len(values) > len(header):
+            errors.append(
+                (
+                    line,
+                    _(
+                        "trop de colonnes. Une valeur décimale écrite avec une "
+                        "virgule doit être entre guillemets, ou le fichier séparé "
+                        "par des points-virgules."
+                    ),
+                )
+            )
+            continue
+        row = {
+            name: (values[i].strip() if i < len(values) else "")
+            for i, name in enumerate(header)
+        }
+        rows.append((line, {column: row.get(column, "") for column in CSV_COLUMNS}))
+    return rows, errors
+
+
+def _check_row(
+    objective: Objective,
+    row: dict[str, str],
+    today: date,
+    existing: set[date],
+    seen: dict[date, int],
+    line: int,
+) -> tuple[tuple[date, Period, float, str] | None, list[str]]:
+    """One CSV row as (date, period, value, note), or None, and its problems;
+    ``seen`` records the line of each date read so far."""
+    problems: list[str] = []
+    on: date | None = None
+    try:
+        on, period = _parse_when(row["date"])
+    except ValueError:
+        problems.append(
+            _(
+                "date illisible « %(text)s » : écrivez AAAA-MM-JJ pour un jour ou "
+                "AAAA-MM pour un mois.",
+                text=row["date"][:40],
+            )
+        )
+    if on is not None:
+        if message := _date_error(objective, on, period, today):
+            problems.append(message)
+        elif on in existing:
+            problems.append(_duplicate_message(on, period))
+        elif on in seen:
+            problems.append(
+                _(
+                    "%(when)s figure déjà à la ligne %(n)d.",
+                    when=period_label(on, period),
+                    n=seen[on],
+                )
+            )
+        seen.setdefault(on, line)
+    value: float | None = None
+    try:
+        value = parse_number(row["valeur"])
+    except ValueError:
+        problems.append(
+            _(
+                "valeur « %(text)s » illisible (un nombre est attendu, par "
+                "exemple 12 ou 3,2).",
+                text=row["valeur"][:40],
+            )
+        )
+    else:
+        if message := _value_error(value):
+            problems.append(message)
+    note_errors: dict[str | None, Any] = {}
+    note = _note(row["note"], note_errors)
+    problems.extend(message for message in note_errors.values())
+    if problems or on is None or value is None:
+        return None, problems
+    return (on, period, value, note), problems
+
+
+def import_measurements(
+    actor: User, objective: Objective, data: bytes | str, now: datetime
+) -> int:
+    """Report many measurements from a CSV file (``date,valeur,note``), all or
+    nothing; returns how many. The group's members hear of it once.
+
+    Comma or semicolon separated, UTF-8 with or without BOM; "3,2" is read as
+    3.2; a date is YYYY-MM-DD for a day or YYYY-MM for a month.
+
+    :raises PermissionDenied: neither the data source's partner nor the staff.
+    :raises ImportFailed: with every faulty line and its number (bad date or
+        value, outside the span or in the future, a date twice in the file or
+        already measured); nothing is saved.
+    :raises ValidationError: the file is too big, or changed under our feet.
+    """
+    require(permissions.can_report_measurement(actor, objective))
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError(
+            {"file": _("Le fichier dépasse 1 Mo : découpez-le en plusieurs fichiers.")}
+        )
+    rows, errors = _read_rows(_decode(data))
+    today = local_today(now)
+    existing = set(
+        db.session.scalars(
+            select(Measurement.measured_on).where(
+                Measurement.objective_id == objective.id
+            )
+        )
+    )
+    seen: dict[date, int] = {}
+    parsed: list[tuple[date, Period, float, str]] = []
+    for line, row in rows:
+        checked, problems = _check_row(objective, row, today, existing, seen, line)
+        errors.extend((line, message) for message in problems)
+        if checked is not None:
+            parsed.append(checked)
+    if not rows and not errors:
+        errors.append((2, _("aucune mesure dans le fichier.")))
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda error: error[0]))
+    measurements = [
+        Measurement(
+            objective=objective,
+            measured_on=on,
+            period=period,
+            value=value,
+            note=note,
+            organisation_id=actor.organisation_id,
+            reported_by=actor,
+            reported_at=now,
+            updated_at=now,
+        )
+        for on, period, value, note in sorted(parsed, key=lambda item: item[0])
+    ]
+    db.session.add_all(measurements)
+    try:
+        db.session.flush()
+    except IntegrityError:  # someone reported one of these dates meanwhile
+        db.session.rollback()
+        raise ValidationError(
+            {
+                "file": _(
+                    "Une valeur a été saisie pendant l'import : rien n'a été importé, "
+                    "recommencez."
+                )
+            }
+        ) from None
+    audit.record(
+        actor,
+        "measurement.import",
+        objective,
+        now,
+        landlord_id=_landlord_id(objective),
+        count=len(measurements),
+        first=measurements[0].measured_on.isoformat(),
+        last=measurements[-1].measured_on.isoformat(),
+    )
+    _notify(actor, objective, measurements[-1], count=len(measurements))
+    db.session.commit()
+    return len(measurements)
+
+
+def csv_template(objective: Objective) -> str:
+    """An example file to fill in, with the objective's first months."""
+    first = month_end(objective.baseline_date)
+    second = month_end(first + timedelta(days=1))
+    return (
+        "date;valeur;note\n"
+        f"{first:%Y-%m};{number(objective.baseline_value)};\n"
+        f"{second:%Y-%m};{number(objective.baseline_value)};"
+        f"{_('Exemple : remplacez par vos valeurs')}\n"
+    )
+
+
+# Reading
 
 
 def points_of(objective_ids: Iterable[int]) -> dict[int, list[tuple[date, float]]]:
@@ -35,3 +936,261 @@ def assessments(objectives: Iterable[Objective]) -> dict[int, Assessment]:
     objectives = list(objectives)
     points = points_of(o.id for o in objectives)
     return {o.id: assess(o.plan, points.get(o.id, [])) for o in objectives}
+
+
+@dataclass
+class ObjectivePage:
+    """What the objective page shows: measurements oldest first (with who reported
+    them and their corrections), milestones, the assessment and the chart."""
+
+    objective: Objective
+    plan: Plan
+    measurements: list[Measurement]
+    milestones: list[Milestone]
+    assessment: Assessment
+    chart: ChartGeometry
+    today: date
+
+    @property
+    def latest(self) -> Measurement | None:
+        return self.measurements[-1] if self.measurements else None
+
+    @property
+    def target_passed(self) -> bool:
+        """The target date is over and the target was not met."""
+        return self.today > self.plan.target_date and self.assessment.status not in (
+            Status.ACHIEVED,
+        )
+
+    @property
+    def projection_late(self) -> bool:
+        projected = self.assessment.projected_date
+        return projected is not None and projected > self.plan.target_date
+
+
+def objective_page(objective: Objective, today: date) -> ObjectivePage:
+    """Load what the objective page needs in a fixed number of queries."""
+    measurements = list(
+        db.session.scalars(
+            select(Measurement)
+            .where(Measurement.objective_id == objective.id)
+            .options(
+                db.joinedload(Measurement.organisation),
+                db.selectinload(Measurement.revisions).joinedload(
+                    MeasurementRevision.changed_by
+                ),
+            )
+            .order_by(Measurement.measured_on)
+        )
+    )
+    plan = objective.plan
+    points = [(m.measured_on, m.value) for m in measurements]
+    milestones = list(objective.milestones)
+    return ObjectivePage(
+        objective=objective,
+        plan=plan,
+        measurements=measurements,
+        milestones=milestones,
+        assessment=assess(plan, points),
+        chart=chart_geometry(
+            plan,
+            points,
+            [(m.due_date, m.value, m.label) for m in milestones],
+            months={m.measured_on for m in measurements if m.period is Period.MONTH},
+        ),
+        today=today,
+    )
+
+
+# The line chart, computed here so that the template only draws
+
+
+CHART_WIDTH = 400
+CHART_HEIGHT = 250
+CHART_TOP = 16
+CHART_RIGHT = 388
+CHART_BOTTOM = 200
+#: At most this many labels along each axis (readable at 360 px wide).
+MAX_TICKS = 6
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """A value placed on the chart; ``label`` says when, ``value_label`` how much."""
+
+    x: float
+    y: float
+    on: date
+    value: float
+    label: str
+    value_label: str
+    #: The trajectory's value on that date, written out.
+    expected_label: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float
+    label: str
+    sublabel: str = ""
+
+
+@dataclass(frozen=True)
+class ChartGeometry:
+    """Coordinates in a ``width`` × ``height`` viewBox; the plot area spans
+    ``left``–``right`` and ``top``–``bottom`` (y grows downwards, 0 at ``bottom``).
+    """
+
+    width: int
+    height: int
+    left: float
+    right: float
+    top: float
+    bottom: float
+    start: date
+    end: date
+    y_max: float
+    points: tuple[ChartPoint, ...]
+    milestones: tuple[ChartPoint, ...]
+    baseline: ChartPoint
+    target: ChartPoint
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+    @property
+    def rows(self) -> list[tuple[str, str, ChartPoint]]:
+        """The chart's data as table rows (kind, what, point), oldest first."""
+        rows = [("baseline", _("Valeur de départ"), self.baseline)]
+        rows += [("measurement", _("Mesure"), p) for p in self.points]
+        rows += [
+            (
+                "milestone",
+                _("Jalon : %(label)s", label=p.note) if p.note else _("Jalon"),
+                p,
+            )
+            for p in self.milestones
+        ]
+        rows.append(("target", _("Cible"), self.target))
+        order = {"baseline": 0, "measurement": 1, "milestone": 2, "target": 3}
+        return sorted(rows, key=lambda row: (row[2].on, order[row[0]]))
+
+
+def _nice_step(top: float) -> float:
+    """A round step (1, 2, 2.5 or 5 × 10ⁿ) giving at most five intervals to ``top``."""
+    raw = top / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 2.5, 5, 10):
+        if multiple * magnitude >= raw:
+            return multiple * magnitude
+    return 10 * magnitude  # pragma: no cover
+
+
+def _month_starts(start: date, end: date) -> list[date]:
+    day = date(start.year, start.month, 1)
+    if day < start:
+        day = month_end(day) + timedelta(days=1)
+    months = []
+    while day <= end:
+        months.append(day)
+        day = month_end(day) + timedelta(days=1)
+    return months
+
+
+def _x_ticks(start: date, end: date, x) -> list[Tick]:
+    months = _month_starts(start, end)
+    if len(months) < 2:
+        return [
+            Tick(x(day), format_date(day, "d MMM"), format_date(day, "y"))
+            for day in (start, end)
+        ]
+    step = next(
+        s for s in (1, 2, 3, 4, 6, 12, 24, 60, 120) if len(months) / s <= MAX_TICKS
+    )
+    if step <= 12:
+        chosen = [m for m in months if (m.month - 1) % step == 0]
+    else:
+        chosen = [m for m in months if m.month == 1 and m.year % (step // 12) == 0]
+    chosen = chosen or months[:1]
+    ticks = []
+    for n, day in enumerate(chosen):
+        year = format_date(day, "y") if n == 0 or day.month == 1 else ""
+        ticks.append(Tick(x(day), format_date(day, "MMM"), year))
+    return ticks
+
+
+def chart_geometry(
+    plan: Plan,
+    points: Sequence[tuple[date, float]],
+    milestones: Sequence[tuple[date, float, str]] = (),
+    months: Collection[date] = (),
+) -> ChartGeometry:
+    """Place the measurements, the baseline, the target, the trajectory and the
+    milestones on a line chart.
+
+    The x axis runs from the baseline date to the target date, or to the last
+    measurement if later; the y axis from 0 to a round value above the baseline,
+    the target, every measurement and every milestone. ``months``: the dates that
+    stand for a whole month (labelled "mars 2026").
+    """
+    points = sorted(points)
+    start = min([plan.baseline_date, *(day for day, _value in points[:1])])
+    end = max([plan.target_date, *(day for day, _value in points[-1:])])
+    span = max((end - start).days, 1)
+    top_value = max(
+        [
+            plan.baseline,
+            plan.target,
+            *(value for _day, value in points),
+            *(value for _day, value, _label in milestones),
+        ]
+    )
+    step = _nice_step(top_value) if top_value > 0 else 1.0
+    y_max = math.ceil(top_value / step - 1e-9) * step if top_value > 0 else 1.0
+    y_labels = [number(step * n) for n in range(round(y_max / step) + 1)]
+    left = 14.0 + 8.0 * max(len(label) for label in y_labels)
+
+    def x(day: date) -> float:
+        return round(left + (CHART_RIGHT - left) * (day - start).days / span, 2)
+
+    def y(value: float) -> float:
+        return round(CHART_BOTTOM - (CHART_BOTTOM - CHART_TOP) * value / y_max, 2)
+
+    def point(
+        day: date, value: float, note: str = "", monthly: bool = False
+    ) -> ChartPoint:
+        period = Period.MONTH if monthly else Period.DAY
+        return ChartPoint(
+            x=x(day),
+            y=y(value),
+            on=day,
+            value=value,
+            label=period_label(day, period),
+            value_label=number(value),
+            expected_label=number(plan.expected(day)),
+            note=note,
+        )
+
+    return ChartGeometry(
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT,
+        left=left,
+        right=CHART_RIGHT,
+        top=CHART_TOP,
+        bottom=CHART_BOTTOM,
+        start=start,
+        end=end,
+        y_max=y_max,
+        points=tuple(point(day, value, monthly=day in months) for day, value in points),
+        milestones=tuple(
+            point(day, value, label) for day, value, label in sorted(milestones)
+        ),
+        baseline=point(plan.baseline_date, plan.baseline),
+        target=point(plan.target_date, plan.target),
+        x_ticks=tuple(_x_ticks(start, end, x)),
+        y_ticks=tuple(Tick(y(step * n), label) for n, label in enumerate(y_labels)),
+    )
