@@ -13,6 +13,7 @@ from participation.extensions import db
 from participation.models import Organisation, OrganisationKind, Place
 from participation.services import (
     ValidationError,
+    commitments,
     demo,
     dwellings,
     invitations,
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
         import_dwellings,
         invitation_codes,
         notify_phases,
+        notify_due,
     ):
         app.cli.add_command(command)
 
@@ -180,3 +182,22 @@ def notify_phases() -> None:
     """
     count = notifications.announce_phase_changes(utcnow())
     click.echo(f"{count} consultation(s) annoncée(s).")
+
+
+@click.command("notify-due")
+@click.option(
+    "--days",
+    type=click.IntRange(0, 90),
+    default=7,
+    show_default=True,
+    help="Remind commitments falling due within this many days.",
+)
+def notify_due(days: int) -> None:
+    """Remind working groups of their open commitments falling due soon.
+
+    Run it once a day (cron, systemd timer). Each commitment is reminded once
+    (again only if its due date moves), so running it twice, or two at once,
+    reminds nobody twice.
+    """
+    count = commitments.remind_due_commitments(utcnow(), days=days)
+    click.echo(f"{count} engagement(s) rappelé(s).")
