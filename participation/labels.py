@@ -120,6 +120,21 @@ NOTIFICATION_KINDS = {
     NotificationKind.PROPOSAL_COMMENTED: _l(
         "Quelqu'un commente ma proposition ou me répond"
     ),
+    NotificationKind.GROUP_MEMBERSHIP: _l(
+        "Ma demande pour rejoindre un groupe de travail reçoit une réponse (ou, "
+        "pour les animateur·rices, quelqu'un demande à rejoindre)"
+    ),
+    NotificationKind.MEETING_SCHEDULED: _l(
+        "Une réunion de mes groupes de travail est prévue"
+    ),
+    NotificationKind.MEASUREMENT_REPORTED: _l(
+        "Une nouvelle mesure montre où en est un objectif de mes groupes"
+    ),
+    NotificationKind.ACTION_REPORTED: _l(
+        "Un partenaire ou le bailleur signale une action réalisée"
+    ),
+    NotificationKind.COMMITMENT_ADDED: _l("Un nouvel engagement est pris"),
+    NotificationKind.COMMITMENT_DUE: _l("Un engagement arrive à échéance"),
 }
 
 LANGUAGES = {"fr": "Français", "en": "English"}

@@ -397,6 +397,17 @@ def can_report_action(user: Any, commitment: Commitment) -> bool:
     )
 
 
+def can_view_place_dashboard(user: Any, place: Place, groups: list[Any]) -> bool:
+    """How a place's objectives do: the landlord's staff, residents of the place,
+    and partners taking part in one of ``groups`` (the groups of the place and of
+    the places inside it)."""
+    return (
+        can_manage_place(user, place)
+        or is_resident_of(user, place)
+        or any(takes_part_in(user, group) for group in groups)
+    )
+
+
 #: Names exposed to Jinja templates, so that pages ask the same questions.
 TEMPLATE_PREDICATES = {
     name: value

@@ -366,10 +366,9 @@ def test_preferences_are_saved_and_shown_back(client, login, world):
         data={"sent": "1", "consultation_opened": "y", "proposal_answered": "y"},
     )
     assert response.headers["Location"] == "/notifications/preferences"
-    assert notifications.disabled_kinds(world.resident) == {
-        CHANGED,
-        MODERATED,
-        COMMENTED,
+    assert notifications.disabled_kinds(world.resident) == set(NotificationKind) - {
+        OPENED,
+        ANSWERED,
     }
     page = client.get("/notifications/preferences")
     assert "Vos préférences de notification sont enregistrées." in text(page)

@@ -8,7 +8,14 @@ from flask_login import current_user
 from participation import permissions
 from participation.blueprints.common import safe_next
 from participation.blueprints.main import bp
-from participation.services import accounts, consultations, places, residents
+from participation.models import Role
+from participation.services import (
+    accounts,
+    consultations,
+    dashboard,
+    places,
+    residents,
+)
 from participation.timeutil import utcnow
 
 
@@ -17,15 +24,21 @@ def index():
     """Say what the platform is; show each person what concerns them."""
     context = {}
     if current_user.is_authenticated:
+        now = utcnow()
         homes = residents.current_homes(current_user)
         context["homes"] = homes
         context["ancestors"] = places.ancestors_by_id([r.dwelling.place for r in homes])
         context["pending"] = residents.pending_request(current_user)
         if homes:
-            context["now"] = now = utcnow()
+            context["now"] = now
             context["nearby"] = consultations.for_resident(current_user, now)
         if permissions.can_access_back_office(current_user):
             context["summary"] = places.summary(current_user)
+            context["landing"] = dashboard.staff_landing(current_user, now)
+        elif current_user.role == Role.PARTNER:
+            context["landing"] = dashboard.partner_landing(current_user, now)
+        elif current_user.role == Role.RESIDENT:
+            context["landing"] = dashboard.resident_landing(current_user, homes, now)
     return render_template("main/index.html", **context)
 
 

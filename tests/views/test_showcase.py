@@ -1,0 +1,364 @@
+"""The showcase through the real app: visitors read published initiatives and
+download their data; only the landlord's staff publish; nothing personal shows."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from participation.extensions import db
+from participation.models import (
+    AuditEvent,
+    CommitmentStatus,
+    GroupPartner,
+    OrganisationKind,
+    Period,
+    Role,
+    WorkingGroup,
+)
+from participation.timeutil import utcnow
+from tests import factories
+
+SUMMARY = "Un an d'efforts : deux fois moins de dépôts d'encombrants."
+PEOPLE = ["Nadia Secret", "nadia@secret.fr", "Aïcha Secret", "aicha@secret.fr"]
+
+
+def text(response) -> str:
+    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    return " ".join(html.unescape(page).split())
+
+
+def fresh(group: WorkingGroup) -> WorkingGroup:
+    db.session.rollback()
+    db.session.refresh(group)
+    return group
+
+
+def publish(group: WorkingGroup, days_ago: int = 1) -> WorkingGroup:
+    group.published_at = utcnow() - timedelta(days=days_ago)
+    group.showcase_summary = SUMMARY
+    group.showcase_summary_html = f"<p>{SUMMARY}</p>"
+    db.session.commit()
+    return group
+
+
+@pytest.fixture
+def group(world):
+    """A group with people, an objective with measurements, commitments and an
+    action — not published."""
+    waste = factories.organisation(OrganisationKind.WASTE_SERVICE, name="Métropole")
+    item = factories.group(
+        world.territory,
+        partners=[world.partner_org, waste],
+        title="Moins d'encombrants aux Tilleuls",
+    )
+    reporter = factories.user(
+        Role.PARTNER, waste, display_name="Nadia Secret", email="nadia@secret.fr"
+    )
+    neighbour = factories.resident_of(
+        world.dwellings[1], display_name="Aïcha Secret", email="aicha@secret.fr"
+    )
+    factories.member(item, reporter)
+    factories.member(item, neighbour)
+    factories.member(item, world.staff, facilitator=True)
+    objective = factories.objective(
+        item, title="Réduire les dépôts", source_organisation_id=waste.id
+    )
+    for month, value in [(1, 13.0), (2, 11.0)]:
+        factories.measurement(
+            objective,
+            date(2026, month + 1, 1) - timedelta(days=1),
+            value,
+            period=Period.MONTH,
+            organisation_id=waste.id,
+            reported_by=reporter,
+        )
+    commitment = factories.commitment(
+        objective,
+        waste,
+        title="Collecte mensuelle",
+        status=CommitmentStatus.IN_PROGRESS,
+        created_by=reporter,
+    )
+    factories.action(
+        commitment,
+        date(2026, 2, 7),
+        quantity=3.2,
+        unit="t",
+        reported_by=reporter,
+        description="@SUM(1+1) collecte solidaire",
+    )
+    factories.commitment(objective, None, title="Prévenir les voisins")
+    return item
+
+
+# Visitors
+
+
+def test_visitors_see_published_initiatives_only_newest_first(client, world, group):
+    other = publish(
+        factories.group(world.other_building, title="Jardins d'Ailleurs"), days_ago=5
+    )
+    factories.objective(other)
+    factories.group(world.territory, title="Groupe discret")
+    publish(group)
+    page = text(client.get("/initiatives/"))
+    assert "2 initiatives publiées" in page
+    assert page.index("Moins d'encombrants") < page.index("Jardins d'Ailleurs")
+    assert "Groupe discret" not in page
+    assert "1 objectif : 1 en bonne voie" in page
+    assert "1 objectif : 1 pas encore de mesure" in page
+
+
+def test_the_list_filters_by_landlord(client, world, group):
+    publish(group)
+    publish(factories.group(world.other_building, title="Jardins d'Ailleurs"))
+    page = text(client.get(f"/initiatives/?bailleur={world.other_landlord.id}"))
+    assert "Jardins d'Ailleurs" in page
+    assert "Moins d'encombrants" not in page
+    everything = text(client.get("/initiatives/?bailleur=999999"))
+    assert "Jardins d'Ailleurs" in everything and "Moins d'encombrants" in everything
+
+
+def test_the_header_links_to_the_initiatives_for_everyone(client, world):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/initiatives/"' in page
+
+
+def test_a_visitor_reads_the_whole_initiative_without_anyones_name(
+    client, world, group
+):
+    publish(group)
+    response = client.get(f"/initiatives/{group.id}")
+    assert response.status_code == 200
+    page = text(response)
+    for expected in [
+        "Moins d'encombrants aux Tilleuls",
+        SUMMARY,
+        "Réduire les dépôts",
+        "Collecte mensuelle",
+        "Les habitants",
+        "Prévenir les voisins",
+        "Métropole",
+        "3,2 t",
+        "en bonne voie",
+        "Partager",
+        "Licence Ouverte / Etalab 2.0",
+    ]:
+        assert expected in page, expected
+    body = response.get_data(as_text=True)
+    assert f'value="http://faireavec.test/initiatives/{group.id}"' in body
+    assert 'role="img"' in body and "<caption>" in body
+    for person in [*PEOPLE, "staff@example.fr", "resident@example.fr"]:
+        assert person not in body
+
+
+@pytest.mark.parametrize("suffix", ["", ".csv", ".json"])
+def test_an_unpublished_or_unknown_initiative_is_not_found(
+    client, login, world, group, suffix
+):
+    assert client.get(f"/initiatives/{group.id}{suffix}").status_code == 404
+    assert client.get(f"/initiatives/999999{suffix}").status_code == 404
+    login(world.staff)  # even its own staff read it on the group page instead
+    assert client.get(f"/initiatives/{group.id}{suffix}").status_code == 404
+
+
+def test_the_csv_export_is_excel_friendly_and_formula_safe(client, world, group):
+    publish(group)
+    response = client.get(f"/initiatives/{group.id}.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="initiative-{group.id}.csv"'
+    )
+    data = response.get_data(as_text=True)
+    assert data.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(data[1:])))
+    assert rows[0][:3] == ["type", "objectif_id", "objectif"]
+    assert [row[0] for row in rows[1:]] == ["mesure", "mesure", "action"]
+    assert rows[3][11] == "'@SUM(1+1) collecte solidaire"
+    for person in PEOPLE:
+        assert person not in data
+
+
+def test_the_json_export_parses_with_the_expected_keys(client, world, group):
+    publish(group)
+    response = client.get(f"/initiatives/{group.id}.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert 'filename="initiative-' in response.headers["Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    assert {"schema", "version", "licence", "url", "initiative"} <= set(data)
+    objective = data["initiative"]["objectives"][0]
+    assert objective["measurements"][-1] == {
+        "date": "2026-02-28",
+        "period": "month",
+        "value": 11.0,
+        "corrected": False,
+    }
+    assert objective["actions"][0]["organisation"] == "Métropole"
+    raw = response.get_data(as_text=True)
+    for person in PEOPLE:
+        assert person not in raw
+
+
+# Publishing
+
+
+def test_staff_publish_from_the_group_page_and_land_on_the_public_page(
+    client, login, world, group
+):
+    login(world.staff)
+    panel = text(client.get(f"/groupes/{group.id}"))
+    assert "Vitrine publique" in panel and "Publier l'initiative" in panel
+    response = client.post(f"/groupes/{group.id}/publier", data={"summary": SUMMARY})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/initiatives/{group.id}"
+    assert fresh(group).published_at is not None
+    assert "L'initiative est publiée" in text(client.get(response.headers["Location"]))
+    panel = text(client.get(f"/groupes/{group.id}"))
+    assert (
+        "Mettre à jour le résumé public" in panel and "Retirer de la vitrine" in panel
+    )
+
+
+@pytest.mark.parametrize("who", ["resident", "partner", "other_staff", "newcomer"])
+def test_others_may_not_publish_or_unpublish(client, login, world, group, who):
+    factories.member(group, world.partner)
+    login(getattr(world, who))
+    assert (
+        client.post(
+            f"/groupes/{group.id}/publier", data={"summary": SUMMARY}
+        ).status_code
+        == 403
+    )
+    publish(group)
+    assert client.post(f"/groupes/{group.id}/depublier").status_code == 403
+    assert fresh(group).published_at is not None
+    assert "Vitrine publique" not in text(client.get(f"/groupes/{group.id}"))
+
+
+def test_visitors_are_sent_to_log_in(client, world, group):
+    response = client.post(f"/groupes/{group.id}/publier", data={"summary": SUMMARY})
+    assert response.status_code == 302
+    assert "/compte/connexion" in response.headers["Location"]
+    assert fresh(group).published_at is None
+
+
+def test_a_short_summary_is_refused_next_to_the_field(client, login, world, group):
+    login(world.staff)
+    response = client.post(f"/groupes/{group.id}/publier", data={"summary": "Bref"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="summary-errors"' in page
+    assert "au moins 20 caractères" in text(response)
+    assert ">Bref</textarea>" in page
+    assert fresh(group).published_at is None
+
+
+def test_a_group_without_objective_is_not_published(client, login, world):
+    empty = factories.group(world.territory)
+    login(world.staff)
+    response = client.post(f"/groupes/{empty.id}/publier", data={"summary": SUMMARY})
+    assert response.status_code == 422
+    assert "au moins un objectif" in text(response)
+    assert fresh(empty).published_at is None
+
+
+def test_staff_unpublish_and_the_page_disappears(client, login, world, group):
+    publish(group)
+    login(world.staff)
+    response = client.post(f"/groupes/{group.id}/depublier")
+    assert response.headers["Location"] == f"/groupes/{group.id}"
+    assert "n'est plus publique" in text(client.get(response.headers["Location"]))
+    assert fresh(group).published_at is None
+    assert client.get(f"/initiatives/{group.id}").status_code == 404
+    again = client.post(f"/groupes/{group.id}/depublier", follow_redirects=True)
+    assert "n'est pas publiée" in text(again)
+    actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    assert actions.count("group.unpublish") == 1
+
+
+def test_publishing_needs_the_csrf_token(world_csrf):
+    client, group = world_csrf
+    response = client.post(f"/groupes/{group.id}/publier", data={"summary": SUMMARY})
+    assert response.status_code == 400
+    assert fresh(group).published_at is None
+
+
+@pytest.fixture
+def world_csrf(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        world = factories.build_world()
+        group = factories.group(world.territory)
+        factories.objective(group)
+        client = app.test_client()
+        page = client.get("/compte/connexion").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        client.post(
+            "/compte/connexion",
+            data={
+                "email": world.staff.email,
+                "password": factories.PASSWORD,
+                "csrf_token": token,
+            },
+        )
+        yield client, group
+
+
+# Query counts
+
+
+def measure(client, count_queries, url: str) -> int:
+    db.session.remove()
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    assert statements
+    return len(statements)
+
+
+def grow(group_id: int, n: int = 12) -> None:
+    """More partners, members, objectives, measurements, commitments, actions,
+    meetings; and more published groups."""
+    group = db.session.get(WorkingGroup, group_id)
+    place = group.place
+    for i in range(n):
+        org = factories.organisation(OrganisationKind.ASSOCIATION)
+        group.partners.append(GroupPartner(organisation=org, role="aide"))
+        db.session.commit()
+        factories.member(group, factories.user(Role.RESIDENT))
+        objective = factories.objective(group, source_organisation_id=org.id)
+        for month in range(1, 6):
+            factories.measurement(objective, date(2026, month, 10), 14.0 - month)
+        commitment = factories.commitment(objective, org)
+        factories.action(commitment, date(2026, 3, 1), quantity=1.5, unit="t")
+        factories.commitment(objective, None)
+        factories.meeting(group, utcnow() - timedelta(days=i + 1))
+        other = publish(factories.group(place, title=f"Autre {i}"), days_ago=i + 2)
+        factories.objective(other)
+
+
+@pytest.mark.parametrize("page", ["detail", "index", "csv", "json"])
+def test_showcase_pages_cost_the_same_queries_whatever_the_size(
+    client, world, group, count_queries, page
+):
+    publish(group)
+    url = {
+        "detail": f"/initiatives/{group.id}",
+        "index": "/initiatives/",
+        "csv": f"/initiatives/{group.id}.csv",
+        "json": f"/initiatives/{group.id}.json",
+    }[page]
+    group_id = group.id
+    small = measure(client, count_queries, url)
+    grow(group_id)
+    assert measure(client, count_queries, url) == small
