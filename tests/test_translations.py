@@ -64,22 +64,22 @@ def _directory_filter(path: str) -> bool:
     return not (name.startswith(".") or name == "__pycache__")
 
 
-def _extract_from_source() -> dict[str, tuple[str, int]]:
-    """French msgids found in the code and templates now, with one location each."""
+def _extract_from_source() -> list[tuple[str, int, str]]:
+    """Every (file, line, French msgid form) found in the code and templates now."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
-    found: dict[str, tuple[str, int]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT),
-        method_map,
-        options_map,
-        keywords=KEYWORDS,
-        directory_filter=_directory_filter,
-    ):
-        for form in _forms(message):
-            if form:
-                found.setdefault(form, (filename, lineno))
-    return found
+    return [
+        (filename, lineno, form)
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT),
+            method_map,
+            options_map,
+            keywords=KEYWORDS,
+            directory_filter=_directory_filter,
+        )
+        for form in _forms(message)
+        if form
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +89,17 @@ def catalog():
 
 
 @pytest.fixture(scope="module")
-def extracted():
+def occurrences():
     return _extract_from_source()
+
+
+@pytest.fixture(scope="module")
+def extracted(occurrences) -> dict[str, tuple[str, int]]:
+    """Each msgid with the first place it occurs."""
+    found: dict[str, tuple[str, int]] = {}
+    for filename, lineno, form in occurrences:
+        found.setdefault(form, (filename, lineno))
+    return found
 
 
 # (a) The English catalogue itself -------------------------------------------------
@@ -138,7 +147,7 @@ def test_compiled_catalogue_matches_the_po_file(catalog):
         compiled = read_mo(handle)
     stale = []
     for message in _messages(catalog):
-        entry = compiled.get(message.id)
+        entry = compiled.get(message.id, message.context)
         if entry is None or _forms(entry.string) != _forms(message.string):
             stale.append(repr(_singular(message.id)))
     assert not stale, (
@@ -157,9 +166,9 @@ def test_extraction_finds_templates_in_underscore_directories(extracted):
             assert directory in locations, f"no string extracted from {directory}/"
 
 
-def test_every_template_using_gettext_yields_messages(extracted):
+def test_every_template_using_gettext_yields_messages(occurrences):
     files_with_messages = {
-        (ROOT / filename).resolve() for filename, _line in extracted.values()
+        (ROOT / filename).resolve() for filename, _line, _form in occurrences
     }
     silent = [
         str(path.relative_to(ROOT))
