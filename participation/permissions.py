@@ -349,9 +349,12 @@ def can_leave_group(user: Any, member: GroupMember | None) -> bool:
 
 
 def can_report_measurement(user: Any, objective: Objective) -> bool:
-    """The data-source organisation's partners, or the landlord's staff."""
-    return can_manage_group(user, objective.group) or _partner_of(
-        user, objective.source_organisation_id
+    """The data-source organisation's partners while it takes part in the group,
+    or the landlord's staff."""
+    group = objective.group
+    return can_manage_group(user, group) or (
+        _partner_of(user, objective.source_organisation_id)
+        and takes_part_in(user, group)
     )
 
 
@@ -381,17 +384,18 @@ def can_edit_commitment(user: Any, commitment: Commitment) -> bool:
     return can_manage_group(user, group) or (
         commitment.party is CommitmentParty.ORGANISATION
         and _partner_of(user, commitment.organisation_id)
+        and takes_part_in(user, group)
     )
 
 
 def can_report_action(user: Any, commitment: Commitment) -> bool:
-    """A partner reports for their own organisation's commitments only; staff
-    for the landlord's and the residents' commitments."""
+    """A partner reports for their own organisation's commitments only, while it
+    takes part in the group; staff for the landlord's and the residents'."""
     if commitment.party is CommitmentParty.RESIDENTS:
         return can_manage_group(user, commitment.objective.group)
-    if _partner_of(user, commitment.organisation_id):
-        return True
     group = commitment.objective.group
+    if _partner_of(user, commitment.organisation_id):
+        return takes_part_in(user, group)
     return commitment.organisation_id == group.landlord_id and can_manage_group(
         user, group
     )

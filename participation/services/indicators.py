@@ -18,6 +18,7 @@ typed in (DESIGN §4):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +28,8 @@ from enum import StrEnum
 AT_RISK_SHARE = 0.10
 #: How many recent measurements the projection fits.
 PROJECTION_POINTS = 6
+#: A trend that needs longer than this to reach the target projects nothing.
+PROJECTION_HORIZON_DAYS = 100 * 365
 
 
 class Direction(StrEnum):
@@ -90,10 +93,14 @@ class Assessment:
 
     @property
     def progress_percent(self) -> int | None:
-        """Progress clamped to 0–100, for the bar."""
+        """Progress clamped to 0–100, for the bar: 100 only once the target is met
+        (99.6 % of the way rounds down to 99, never up to a false 100)."""
         if self.progress is None:
             return None
-        return round(min(max(self.progress, 0.0), 1.0) * 100)
+        percent = round(min(max(self.progress, 0.0), 1.0) * 100)
+        if percent == 100 and self.status is not Status.ACHIEVED:
+            return 99
+        return percent
 
 
 def status(plan: Plan, on: date, value: float) -> Status:
@@ -125,6 +132,8 @@ def projection(plan: Plan, points: Sequence[tuple[date, float]]) -> date | None:
         return None
     intercept = mean_y - slope * mean_x
     days = (plan.target - intercept) / slope
+    if not math.isfinite(days) or days - xs[-1] > PROJECTION_HORIZON_DAYS:
+        return None  # a near-flat trend: no date worth showing
     # A line that crossed the target before the latest (unmet) value: imminent.
     return origin + timedelta(days=max(days, xs[-1] + 1.0))
 

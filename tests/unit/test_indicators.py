@@ -103,6 +103,24 @@ def test_no_projection_when_the_trend_goes_the_wrong_way_or_is_flat():
     assert projection(FEWER_BULKY_WASTE, flat) is None
 
 
+def test_a_near_flat_trend_projects_nothing_rather_than_a_date_centuries_away():
+    """Found in review: 45.2 five times then 45.201 overflowed the date maths."""
+    plan = Plan(Direction.INCREASE, 40, START, 60, date(2027, 1, 1))
+    points = [(START + timedelta(days=30 * i), 45.2) for i in range(1, 6)]
+    points.append((START + timedelta(days=180), 45.201))
+    assert projection(plan, points) is None
+    assert assess(plan, points).projected_date is None
+
+
+def test_the_bar_shows_100_percent_only_once_the_target_is_met():
+    plan = Plan(Direction.DECREASE, 1000, START, 0, date(2027, 1, 1))
+    nearly = assess(plan, [(MIDYEAR, 4)])  # 99.6 % of the way, not there yet
+    assert nearly.status is Status.ON_TRACK
+    assert nearly.progress == pytest.approx(0.996)
+    assert nearly.progress_percent == 99
+    assert assess(plan, [(MIDYEAR, 0)]).progress_percent == 100
+
+
 def test_a_met_target_needs_no_projection():
     points = [(START, 14), (MIDYEAR, 3)]
     result = assess(FEWER_BULKY_WASTE, points)

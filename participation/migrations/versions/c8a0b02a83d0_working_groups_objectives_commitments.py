@@ -194,6 +194,13 @@ def upgrade():
             "group_id", "organisation_id", name=op.f("pk_group_partner")
         ),
     )
+    with op.batch_alter_table("group_partner", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_group_partner_organisation_id"),
+            ["organisation_id"],
+            unique=False,
+        )
+
     op.create_table(
         "group_proposal",
         sa.Column("group_id", sa.Integer(), nullable=False),
@@ -645,6 +652,9 @@ def downgrade():
 
     op.drop_table("meeting")
     op.drop_table("group_proposal")
+    with op.batch_alter_table("group_partner", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_group_partner_organisation_id"))
+
     op.drop_table("group_partner")
     with op.batch_alter_table("group_member", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_group_member_user_id"))
