@@ -73,10 +73,18 @@ def local_today(now: datetime) -> date:
 
 
 def _add_years(day: date, years: int) -> date:
+    """``day`` moved by ``years`` (28 February for a 29th out of a leap year),
+    held within the dates Python knows: it never raises, even for an objective
+    aimed at 9999."""
+    year = day.year + years
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
 
 
 @dataclass
@@ -194,7 +202,13 @@ def state_commitment(
     actor: User, objective: Objective, values: CommitmentValues, now: datetime
 ) -> Commitment:
     """State a party's commitment towards ``objective``; the group's members hear
-    of it. The same commitment sent again at once gives back the first one.
+    of it. The same commitment sent again within :data:`RESUBMISSION` by the
+    same person (a double click, a reloaded form) gives back the first one.
+
+    The duplicate guard reads then inserts: it covers posts one after the other,
+    not two posts racing in parallel (both may read "none yet" and both insert).
+    Closing that gap needs an idempotency token carried by the form, which is
+    not done yet.
 
     :raises PermissionDenied: the actor may not commit for that party (a partner
         commits only for their own organisation, in a group it takes part in).
@@ -354,7 +368,12 @@ def report_action(
 ) -> Action:
     """Report what was done for ``commitment`` (e.g. "collecte solidaire : 3,2 t");
     a planned commitment moves to "in progress"; the group's members hear of it.
-    The same report sent again at once gives back the first one.
+    The same report sent again within :data:`RESUBMISSION` by the same person
+    gives back the first one.
+
+    Like :func:`state_commitment`'s, the duplicate guard reads then inserts: it
+    covers posts one after the other, not two posts racing in parallel (that
+    would need an idempotency token carried by the form, not done yet).
 
     :raises PermissionDenied: a partner reporting for another organisation's
         commitment, or someone who does not report for this party at all.

@@ -6,7 +6,7 @@ groups, objectives or commitments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,9 +29,13 @@ from participation.models import (
     WorkingGroup,
     descendants_of,
 )
-from participation.services import objectives as objective_service
 from participation.services import require
-from participation.services.indicators import Assessment, Status
+from participation.services.indicators import (
+    PROJECTION_POINTS,
+    Assessment,
+    Status,
+    assess,
+)
 from participation.timeutil import PARIS
 
 #: The order statuses are counted and shown in: what needs attention first.
@@ -46,6 +50,9 @@ STATUS_ORDER = (
 REPORTING_INTERVAL = timedelta(days=31)
 #: At most this many rows per list in a home-page panel (with the total beside).
 PANEL_ROWS = 8
+#: The staff's home page watches objectives whose target date is at most this far
+#: behind (older ones are for the group and place pages, not for every visit).
+WATCH_AFTER_TARGET = timedelta(days=90)
 OPEN_STATUSES = [s for s in CommitmentStatus if s.is_open]
 
 
@@ -54,11 +61,55 @@ def today_of(now: datetime) -> date:
     return now.astimezone(PARIS).date()
 
 
+def recent_points(
+    objective_ids: Iterable[int], count: int = PROJECTION_POINTS
+) -> dict[int, list[tuple[date, float]]]:
+    """The last ``count`` measurements of each objective as (date, value), oldest
+    first, in one query (a window function: SQLite ≥ 3.25, PostgreSQL)."""
+    ids = list(objective_ids)
+    if not ids:
+        return {}
+    ranked = (
+        select(
+            Measurement.objective_id,
+            Measurement.measured_on,
+            Measurement.value,
+            func.row_number()
+            .over(
+                partition_by=Measurement.objective_id,
+                order_by=Measurement.measured_on.desc(),
+            )
+            .label("rank"),
+        )
+        .where(Measurement.objective_id.in_(ids))
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked.c.objective_id, ranked.c.measured_on, ranked.c.value)
+        .where(ranked.c.rank <= count)
+        .order_by(ranked.c.objective_id, ranked.c.measured_on)
+    )
+    points: dict[int, list[tuple[date, float]]] = {}
+    for objective_id, measured_on, value in rows:
+        points.setdefault(objective_id, []).append((measured_on, value))
+    return points
+
+
+def assessments(objectives: Iterable[Objective]) -> dict[int, Assessment]:
+    """Each objective's assessment, keyed by id, from its last
+    :data:`~participation.services.indicators.PROJECTION_POINTS` measurements
+    only: the latest value and the projection need no more, so the result is the
+    same as from all of them (one query)."""
+    objectives = list(objectives)
+    points = recent_points(o.id for o in objectives)
+    return {o.id: assess(o.plan, points.get(o.id, [])) for o in objectives}
+
+
 def _assessed(
     objectives: Sequence[Objective],
 ) -> list[tuple[Objective, Assessment]]:
     """Objectives with their assessment (one query for all of them)."""
-    assessed = objective_service.assessments(objectives)
+    assessed = assessments(objectives)
     return [(o, assessed[o.id]) for o in objectives]
 
 
@@ -109,6 +160,9 @@ class GroupProgress:
     objectives: list[tuple[Objective, Assessment]]
     statuses: dict[Status, int]
     late_commitments: int
+    #: The viewer may open the group's own pages; if not, it is listed because it
+    #: is published, and its links go to the public showcase.
+    can_view: bool = True
 
 
 @dataclass(frozen=True)
@@ -167,11 +221,10 @@ def place_dashboard(
     groups = groups_below(place) if groups is None else groups
     require(permissions.can_view_place_dashboard(user, place, groups))
     members = _memberships(user, [g.id for g in groups])
-    visible = [
-        g
-        for g in groups
-        if g.is_published or permissions.can_view_group(user, g, members.get(g.id))
-    ]
+    opens = {
+        g.id: permissions.can_view_group(user, g, members.get(g.id)) for g in groups
+    }
+    visible = [g for g in groups if opens[g.id] or g.is_published]
     ids = [g.id for g in visible]
     rows = _assessed(_objectives_of(ids))
     late = _late_counts(ids, today)
@@ -186,6 +239,7 @@ def place_dashboard(
                 objectives=by_group[g.id],
                 statuses=count_statuses(by_group[g.id]),
                 late_commitments=late.get(g.id, 0),
+                can_view=opens[g.id],
             )
             for g in visible
         ],
@@ -204,6 +258,9 @@ class GroupLine:
     group: WorkingGroup
     member: GroupMember | None
     objectives: list[tuple[Objective, Assessment]]
+    #: They may open the group's pages (not after moving out while a request
+    #: waits, say): else the public showcase, if published, or no link.
+    can_view: bool = True
 
 
 @dataclass(frozen=True)
@@ -263,14 +320,18 @@ def resident_landing(user: User, homes: Sequence[Residency], now: datetime) -> L
     }
     for objective, assessment in _assessed(_objectives_of(list(by_group))):
         by_group[objective.group_id].append((objective, assessment))
-    landing.groups = [GroupLine(g, m, by_group[g.id]) for g, m in rows]
+    landing.groups = [
+        GroupLine(g, m, by_group[g.id], permissions.can_view_group(user, g, m))
+        for g, m in rows
+    ]
     return landing
 
 
 def partner_landing(user: User, now: datetime) -> Landing:
     """A partner's groups, the indicators their organisation must report next
-    (latest value older than a month, or none), and its open commitments by due
-    date."""
+    (objectives under way — between their baseline and target dates — of groups it
+    still takes part in, whose latest value is older than a month, or none), and
+    its open commitments by due date."""
     landing = Landing(today=today_of(now))
     org = user.organisation_id
     if org is None:
@@ -294,6 +355,11 @@ def partner_landing(user: User, now: datetime) -> Landing:
         select(Objective, latest.label("latest"))
         .where(
             Objective.source_organisation_id == org,
+            Objective.group_id.in_(
+                select(GroupPartner.group_id).where(GroupPartner.organisation_id == org)
+            ),
+            Objective.baseline_date <= landing.today,
+            Objective.target_date >= landing.today,
             or_(latest.is_(None), latest < since),
         )
         .options(db.joinedload(Objective.group))
@@ -318,7 +384,9 @@ def partner_landing(user: User, now: datetime) -> Landing:
 
 def staff_landing(user: User, now: datetime) -> Landing:
     """What is late in the groups the staff member's landlord runs: objectives
-    "en retard" or "à surveiller", commitments past due, membership requests."""
+    "en retard" or "à surveiller" (among those whose target date is at most
+    :data:`WATCH_AFTER_TARGET` behind, each assessed from its last few
+    measurements), commitments past due, membership requests."""
     landing = Landing(today=today_of(now))
     landlord_ids = permissions.managed_landlord_ids(user)
 
@@ -331,6 +399,7 @@ def staff_landing(user: User, now: datetime) -> Landing:
         scoped(
             select(Objective)
             .join(WorkingGroup, WorkingGroup.id == Objective.group_id)
+            .where(Objective.target_date >= landing.today - WATCH_AFTER_TARGET)
             .options(db.contains_eager(Objective.group))
             .order_by(Objective.target_date, Objective.id)
         )

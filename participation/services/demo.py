@@ -1052,7 +1052,7 @@ def _working_group(demo: Demo, now: datetime) -> WorkingGroup:
     reports, tonnes = _objectives(demo, group, today, now)
     _commitments(demo, reports, tonnes, today, now)
     db.session.commit()
-    showcase.publish(staff, group, GROUP_SUMMARY, _at(now, -20, hour=11))
+    showcase.publish(staff, group, GROUP_SUMMARY, _at(now, -20, hour=11), reviewed=True)
     _recent_news(demo, group, meetings[-1], reports, now)
     return group
 

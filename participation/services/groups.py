@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from participation import permissions
 from participation.extensions import db
 from participation.models import (
+    Commitment,
+    CommitmentStatus,
     Consultation,
     GroupMember,
     GroupPartner,
@@ -102,7 +104,11 @@ def _length(errors: dict, name: str, text: str, low: int, high: int, message: st
 
 def _resubmitted(model, stamp, now: datetime, **same):
     """What the same person sent with the same values a moment ago (a double
-    click or a reloaded form), so that it is not saved twice."""
+    click or a reloaded form), so that it is not saved twice.
+
+    A read before the insert: it covers posts one after the other, not two
+    posts racing in parallel (that would need an idempotency token carried by
+    the form)."""
     return db.session.scalars(
         db.select(model)
         .filter_by(**same)
@@ -246,8 +252,8 @@ def create_group(
     """Staff start a working group for one of their landlord's places, possibly
     born from a consultation's selected (or done) proposals, which it links. The
     place defaults to the consultation's; it must be that place or inside it.
-    The creator becomes an active staff facilitator. The same form sent twice at
-    once creates one group.
+    The creator becomes an active staff facilitator. The same form sent twice in
+    a row creates one group (see :func:`_resubmitted`).
 
     :raises PermissionDenied: the user does not manage the place (or the
         consultation).
@@ -347,19 +353,38 @@ def membership_of(user: Any, group: WorkingGroup) -> GroupMember | None:
     ).first()
 
 
-def _facilitator_ids(group: WorkingGroup) -> list[int]:
-    """Who hears of a request to join: the active facilitators (or, without one,
-    the group's creator)."""
-    ids = list(
+def _active_members(group: WorkingGroup, *where) -> list[int]:
+    """The ids of the group's active members with an active account, matching
+    ``where``."""
+    return list(
         db.session.scalars(
-            select(GroupMember.user_id).where(
+            select(GroupMember.user_id)
+            .join(GroupMember.user)
+            .where(
                 GroupMember.group_id == group.id,
                 GroupMember.status == MembershipStatus.ACTIVE,
-                GroupMember.facilitator.is_(True),
+                User.active.is_(True),
+                *where,
             )
+            .order_by(GroupMember.user_id)
         )
     )
-    return ids or [group.created_by_id]
+
+
+def _facilitator_ids(group: WorkingGroup) -> list[int]:
+    """Who hears of a request to join: the active facilitators; without one, the
+    group's active staff members; without any, the active staff of the group's
+    landlord (never someone who left the group or whose account is closed)."""
+    return (
+        _active_members(group, GroupMember.facilitator.is_(True))
+        or _active_members(
+            group,
+            GroupMember.party == Party.STAFF,
+            User.role == Role.STAFF,
+            User.organisation_id == group.landlord_id,
+        )
+        or [user.id for user in staff_users(group)]
+    )
 
 
 def _already(member: GroupMember) -> str:
@@ -673,19 +698,88 @@ def add_partner(
     return partner
 
 
+#: How many titles a refusal names before "…".
+QUOTED_MAX = 3
+
+
+def _quoted(titles: list[str]) -> str:
+    """« A », « B », « C », … (the first few titles)."""
+    named = [f"« {title} »" for title in titles[:QUOTED_MAX]]
+    return ", ".join(named + (["…"] if len(titles) > QUOTED_MAX else []))
+
+
+def _still_needed(group: WorkingGroup, organisation: Organisation) -> list[str]:
+    """Why the organisation may not leave the group yet (two queries): it is the
+    data source of one of its objectives, or has open commitments in it."""
+    reasons = []
+    sourced = list(
+        db.session.scalars(
+            select(Objective.title)
+            .where(
+                Objective.group_id == group.id,
+                Objective.source_organisation_id == organisation.id,
+            )
+            .order_by(Objective.id)
+        )
+    )
+    if sourced:
+        reasons.append(
+            ngettext(
+                "%(organisation)s est la source des mesures de l'objectif "
+                "%(titles)s : choisissez d'abord une autre source.",
+                "%(organisation)s est la source des mesures des objectifs "
+                "%(titles)s : choisissez d'abord une autre source.",
+                len(sourced),
+                organisation=organisation.name,
+                titles=_quoted(sourced),
+            )
+        )
+    open_ones = list(
+        db.session.scalars(
+            select(Commitment.title)
+            .join(Commitment.objective)
+            .where(
+                Objective.group_id == group.id,
+                Commitment.organisation_id == organisation.id,
+                Commitment.status.in_([s for s in CommitmentStatus if s.is_open]),
+            )
+            .order_by(Commitment.due_date, Commitment.id)
+        )
+    )
+    if open_ones:
+        reasons.append(
+            ngettext(
+                "%(organisation)s a encore un engagement en cours dans ce groupe "
+                "(%(titles)s) : indiquez d'abord s'il a été tenu ou non.",
+                "%(organisation)s a encore des engagements en cours dans ce groupe "
+                "(%(titles)s) : indiquez d'abord s'ils ont été tenus ou non.",
+                len(open_ones),
+                organisation=organisation.name,
+                titles=_quoted(open_ones),
+            )
+        )
+    return reasons
+
+
 def remove_partner(
     actor: User, group: WorkingGroup, organisation: Organisation, now: datetime
 ) -> None:
     """Staff take a partner organisation out of the group; its representatives
-    stop being members.
+    stop being members. Refused (nothing changes) while the organisation is the
+    data source of one of the group's objectives or has open (planned or in
+    progress) commitments in it.
 
     :raises PermissionDenied: the actor does not manage the group.
-    :raises InvalidTransition: the organisation does not take part.
+    :raises InvalidTransition: the organisation does not take part, is still an
+        objective's data source, or still has open commitments in the group.
     """
     require(permissions.can_manage_group(actor, group))
     partner = db.session.get(GroupPartner, (group.id, organisation.id))
     if partner is None:
         raise InvalidTransition(_("Cette organisation ne fait pas partie du groupe."))
+    reasons = _still_needed(group, organisation)
+    if reasons:
+        raise InvalidTransition(" ".join(reasons))
     group.partners.remove(partner)
     for member in db.session.scalars(
         select(GroupMember).where(
@@ -884,7 +978,7 @@ def schedule_meeting(
 ) -> Meeting:
     """A facilitator (or staff) schedules a meeting: date, place, agenda; the
     members hear of an upcoming one. A past meeting may be recorded with its
-    minutes at once. Sent twice at once, it is saved once.
+    minutes at once. Sent twice in a row, it is saved once.
 
     :raises PermissionDenied: the actor does not facilitate the group.
     :raises ValidationError: a date more than five years away, texts too long,
@@ -1002,8 +1096,8 @@ def add_hand_vote(
 ) -> HandVote:
     """A facilitator (or staff) enters the counts of a show-of-hands vote taken
     in a meeting that has started. It is kept in the group's history and never
-    edited; who entered it and when is shown. Sent twice at once, it is saved
-    once.
+    edited; who entered it and when is shown. Sent twice in a row, it is
+    saved once.
 
     :raises PermissionDenied: the actor does not facilitate the group.
     :raises InvalidTransition: the meeting has not started yet.
@@ -1310,6 +1404,39 @@ def group_page(group: WorkingGroup) -> GroupPage:
         objectives=[(item, assessed[item.id]) for item in items],
         meetings=meetings,
     )
+
+
+def born_from(consultation: Consultation) -> list[WorkingGroup]:
+    """The working groups born from a consultation, by title, with what
+    ``permissions.can_view_group`` reads (place, partners): one query, and one
+    more for the partners when there are groups."""
+    return list(
+        db.session.scalars(
+            select(WorkingGroup)
+            .where(WorkingGroup.consultation_id == consultation.id)
+            .options(
+                db.joinedload(WorkingGroup.place),
+                db.selectinload(WorkingGroup.partners),
+            )
+            .order_by(WorkingGroup.title, WorkingGroup.id)
+        )
+    )
+
+
+def memberships_in(user: Any, items: Iterable[WorkingGroup]) -> dict[int, GroupMember]:
+    """The user's own rows in these groups, by group id (one query, none for a
+    visitor or no group)."""
+    ids = [group.id for group in items]
+    if not ids or not getattr(user, "is_authenticated", False):
+        return {}
+    return {
+        member.group_id: member
+        for member in db.session.scalars(
+            select(GroupMember).where(
+                GroupMember.user_id == user.id, GroupMember.group_id.in_(ids)
+            )
+        )
+    }
 
 
 def meeting_of(group: WorkingGroup, meeting_id: int) -> Meeting | None:

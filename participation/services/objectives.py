@@ -14,7 +14,7 @@ import io
 import math
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -60,6 +60,12 @@ MAX_MILESTONES = 12
 #: Larger than any count, tonnage or rate an objective follows: a typing error.
 MAX_VALUE = 1e9
 MAX_IMPORT_LINES = 5000
+#: Objective and milestone dates lie within this many years of today: further
+#: is a typing error (year 9999), and the chart could not draw it.
+DATE_RANGE_YEARS = 20
+#: The same objective sent again within this delay (a double click, a reloaded
+#: form) is not created twice, as with groups and meetings.
+RESUBMISSION = timedelta(minutes=2)
 MAX_IMPORT_BYTES = 1024 * 1024
 CSV_COLUMNS = ("date", "valeur", "note")
 #: The fields of the plan: changed once measurements exist, the audit keeps both.
@@ -119,9 +125,28 @@ def local_today(now: datetime) -> date:
     return now.astimezone(PARIS).date()
 
 
+def years_from(day: date, years: int) -> date:
+    """The same day ``years`` later (or earlier); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def date_bounds(today: date) -> tuple[date, date]:
+    """The earliest and latest dates an objective or a milestone may have."""
+    return years_from(today, -DATE_RANGE_YEARS), years_from(today, DATE_RANGE_YEARS)
+
+
 def month_end(day: date) -> date:
     """The last day of ``day``'s month, the date a monthly value is stored on."""
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def month_middle(day: date) -> date:
+    """The middle of ``day``'s month, where the chart draws that month's value
+    (and centres the month's label)."""
+    return day.replace(day=1 + calendar.monthrange(day.year, day.month)[1] // 2)
 
 
 def period_label(on: date, period: Period) -> str:
@@ -236,10 +261,23 @@ def _length_error(text: str, limits: tuple[int, int], message: str) -> str | Non
 
 
 def _check_objective(
-    group: WorkingGroup, values: ObjectiveValues, objective: Objective | None
+    group: WorkingGroup,
+    values: ObjectiveValues,
+    objective: Objective | None,
+    today: date,
 ) -> dict[str, Any]:
-    """Clean and check ``values``; raise ValidationError with every problem."""
+    """Clean and check ``values``; raise ValidationError with every problem.
+    Dates lie within ``DATE_RANGE_YEARS`` of ``today``, unless already saved."""
     errors: dict[str | None, Any] = {}
+    low, high = date_bounds(today)
+    bounds = {
+        "min": format_date(low, "d MMMM y"),
+        "max": format_date(high, "d MMMM y"),
+    }
+
+    def far(day: date | None, saved: date | None) -> bool:
+        return day is not None and day != saved and not low <= day <= high
+
     title, indicator, unit = (
         clean_line(values.title),
         clean_line(values.indicator),
@@ -300,8 +338,18 @@ def _check_objective(
     start, end = values.baseline_date, values.target_date
     if start is None:
         errors["baseline_date"] = _("Indiquez la date de la valeur de départ.")
+    elif far(start, objective.baseline_date if objective else None):
+        errors["baseline_date"] = _(
+            "La date de départ doit être comprise entre le %(min)s et le %(max)s.",
+            **bounds,
+        )
     if end is None:
         errors["target_date"] = _("Indiquez la date à laquelle viser la cible.")
+    elif far(end, objective.target_date if objective else None):
+        errors["target_date"] = _(
+            "La date cible doit être comprise entre le %(min)s et le %(max)s.",
+            **bounds,
+        )
     elif start is not None and end <= start:
         errors["target_date"] = _("La date cible vient après la date de départ.")
     if "baseline_value" not in errors and "target_value" not in errors:
@@ -330,7 +378,7 @@ def _check_objective(
                 func.min(Measurement.measured_on), func.max(Measurement.measured_on)
             ).where(Measurement.objective_id == objective.id)
         ).one()
-        if first is not None and first < start:
+        if first is not None and first < start and "baseline_date" not in errors:
             errors["baseline_date"] = _(
                 "Des mesures existent dès le %(date)s : la date de départ ne peut pas "
                 "venir après.",
@@ -342,7 +390,15 @@ def _check_objective(
                 "venir avant.",
                 date=format_date(last, "d MMMM y"),
             )
-    milestones = _check_milestones(values.milestones, start, end, errors)
+    saved = {m.due_date for m in objective.milestones} if objective else set()
+    milestones = _check_milestones(
+        values.milestones,
+        start,
+        end,
+        errors,
+        lambda due: far(due, due if due in saved else None),
+        bounds,
+    )
     if errors:
         raise ValidationError(errors)
     return {
@@ -366,9 +422,12 @@ def _check_milestones(
     start: date | None,
     end: date | None,
     errors: dict[str | None, Any],
+    far: Callable[[date], bool],
+    bounds: dict[str, str],
 ) -> list[tuple[date, float, str]]:
     """Milestones as (date, value, label), sorted by date; problems go to
-    ``errors["milestones"]``, numbered as the form shows them."""
+    ``errors["milestones"]``, numbered as the form shows them. ``far``: whether
+    a date is too far from today (``bounds`` says how far it may be)."""
     problems: list[str] = []
     kept: list[tuple[date, float, str]] = []
     seen: set[date] = set()
@@ -378,6 +437,15 @@ def _check_milestones(
             continue
         if due is None:
             problems.append(_("Jalon %(n)d : indiquez sa date.", n=n))
+        elif far(due):
+            problems.append(
+                _(
+                    "Jalon %(n)d : sa date doit être comprise entre le %(min)s et le "
+                    "%(max)s.",
+                    n=n,
+                    **bounds,
+                )
+            )
         elif start is not None and end is not None and not start < due < end:
             problems.append(
                 _(
@@ -416,14 +484,30 @@ def _json(value: Any) -> Any:
 def create_objective(
     actor: User, group: WorkingGroup, values: ObjectiveValues, now: datetime
 ) -> Objective:
-    """Set a new objective for ``group``.
+    """Set a new objective for ``group``. The same title sent again by the same
+    person within ``RESUBMISSION`` (a double click) returns the objective
+    already created.
 
     :raises PermissionDenied: the actor does not manage the group.
-    :raises ValidationError: bad text, numbers, dates, direction, data source or
-        milestones (nothing is saved).
+    :raises ValidationError: bad text, numbers, dates (also more than
+        ``DATE_RANGE_YEARS`` from today), direction, data source or milestones
+        (nothing is saved).
     """
     require(permissions.can_manage_group(actor, group))
-    cleaned = _check_objective(group, values, None)
+    cleaned = _check_objective(group, values, None, local_today(now))
+    twin = db.session.scalars(
+        select(Objective)
+        .where(
+            Objective.group_id == group.id,
+            Objective.created_by_id == actor.id,
+            Objective.title == cleaned["title"],
+            Objective.created_at >= now - RESUBMISSION,
+        )
+        .order_by(Objective.id)
+        .limit(1)
+    ).first()
+    if twin is not None:  # a double click or a reloaded form
+        return twin
     milestones = cleaned.pop("milestones")
     objective = Objective(
         group=group, created_by=actor, created_at=now, updated_at=now, **cleaned
@@ -458,7 +542,7 @@ def update_objective(
     """
     group = objective.group
     require(permissions.can_manage_group(actor, group))
-    cleaned = _check_objective(group, values, objective)
+    cleaned = _check_objective(group, values, objective, local_today(now))
     milestones = cleaned.pop("milestones")
     changed = sorted(k for k, v in cleaned.items() if getattr(objective, k) != v)
     before = {k: _json(getattr(objective, k)) for k in PLAN_FIELDS if k in changed}
@@ -514,6 +598,23 @@ def _taken(objective: Objective, on: date) -> bool:
     )
 
 
+def period_in_use(objective: Objective) -> Period | None:
+    """Whether the objective is followed by month or by day: the period of its
+    measurements, None before the first one. A series never mixes both."""
+    return db.session.scalar(
+        select(Measurement.period)
+        .where(Measurement.objective_id == objective.id)
+        .order_by(Measurement.measured_on)
+        .limit(1)
+    )
+
+
+def _mixing_message(in_use: Period) -> str:
+    if in_use is Period.MONTH:
+        return _("Cet indicateur est suivi par mois : indiquez un mois.")
+    return _("Cet indicateur est suivi par jour : indiquez un jour.")
+
+
 def _notify(actor: User, objective: Objective, latest: Measurement, **more) -> None:
     notifications.notify_group(
         objective.group,
@@ -544,15 +645,19 @@ def record_measurement(
     members hear of it.
 
     :raises PermissionDenied: neither the data source's partner nor the staff.
-    :raises ValidationError: a missing, absurd or negative value; a date in the
-        future, in an unfinished month or outside the objective's span; a date
-        that already has a value (also when two reports race).
+    :raises ValidationError: a missing, absurd or negative value; a day for an
+        indicator followed by month or the other way round (``period``); a date
+        in the future, in an unfinished month or outside the objective's span; a
+        date that already has a value (also when two reports race).
     """
     require(permissions.can_report_measurement(actor, objective))
     period = Period(period)
     on = _stored_date(measured_on, period)
     errors: dict[str | None, Any] = {}
-    if on is None:
+    in_use = period_in_use(objective)
+    if in_use is not None and in_use is not period:
+        errors["period"] = _mixing_message(in_use)
+    elif on is None:
         errors["measured_on"] = _("Indiquez le mois ou la date de la mesure.")
     elif message := _date_error(objective, on, period, local_today(now)):
         errors["measured_on"] = message
@@ -759,16 +864,48 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list]:
     return rows, errors
 
 
+@dataclass
+class _Series:
+    """What an import knows of the series: the dates already measured, the line
+    of each date read so far, and the period it is followed by (that of its
+    measurements, else that of the file's first dated line)."""
+
+    existing: set[date]
+    period: Period | None
+    #: The file's line that set ``period``, None when measurements set it.
+    period_line: int | None = None
+    seen: dict[date, int] = field(default_factory=dict)
+
+    def mixing(self, period: Period, line: int) -> str | None:
+        """Why a line of ``period`` may not join the series, if it may not."""
+        if self.period is None:
+            self.period, self.period_line = period, line
+        if period is self.period:
+            return None
+        if self.period_line is None:
+            return _mixing_message(self.period)
+        if self.period is Period.MONTH:
+            return _(
+                "la ligne %(n)d porte sur un mois : un indicateur se suit par mois "
+                "ou par jour, pas les deux. Indiquez un mois.",
+                n=self.period_line,
+            )
+        return _(
+            "la ligne %(n)d porte sur un jour : un indicateur se suit par mois "
+            "ou par jour, pas les deux. Indiquez un jour.",
+            n=self.period_line,
+        )
+
+
 def _check_row(
     objective: Objective,
     row: dict[str, str],
     today: date,
-    existing: set[date],
-    seen: dict[date, int],
+    series: _Series,
     line: int,
 ) -> tuple[tuple[date, Period, float, str] | None, list[str]]:
     """One CSV row as (date, period, value, note), or None, and its problems;
-    ``seen`` records the line of each date read so far."""
+    ``series`` records the lines read so far."""
     problems: list[str] = []
     on: date | None = None
     try:
@@ -784,17 +921,19 @@ def _check_row(
     if on is not None:
         if message := _date_error(objective, on, period, today):
             problems.append(message)
-        elif on in existing:
+        elif on in series.existing:
             problems.append(_duplicate_message(on, period))
-        elif on in seen:
+        elif on in series.seen:
             problems.append(
                 _(
                     "%(when)s figure déjà à la ligne %(n)d.",
                     when=period_label(on, period),
-                    n=seen[on],
+                    n=series.seen[on],
                 )
             )
-        seen.setdefault(on, line)
+        elif message := series.mixing(period, line):
+            problems.append(message)
+        series.seen.setdefault(on, line)
     value: float | None = None
     try:
         value = parse_number(row["valeur"])
@@ -829,7 +968,8 @@ def import_measurements(
     :raises PermissionDenied: neither the data source's partner nor the staff.
     :raises ImportFailed: with every faulty line and its number (bad date or
         value, outside the span or in the future, a date twice in the file or
-        already measured); nothing is saved.
+        already measured, a day among months or a month among days); nothing is
+        saved.
     :raises ValidationError: the file is too big, or changed under our feet.
     """
     require(permissions.can_report_measurement(actor, objective))
@@ -839,17 +979,18 @@ def import_measurements(
         )
     rows, errors = _read_rows(_decode(data))
     today = local_today(now)
-    existing = set(
-        db.session.scalars(
-            select(Measurement.measured_on).where(
-                Measurement.objective_id == objective.id
-            )
-        )
+    measured = db.session.execute(
+        select(Measurement.measured_on, Measurement.period)
+        .where(Measurement.objective_id == objective.id)
+        .order_by(Measurement.measured_on)
+    ).all()
+    series = _Series(
+        existing={on for on, _period in measured},
+        period=measured[0].period if measured else None,
     )
-    seen: dict[date, int] = {}
     parsed: list[tuple[date, Period, float, str]] = []
     for line, row in rows:
-        checked, problems = _check_row(objective, row, today, existing, seen, line)
+        checked, problems = _check_row(objective, row, today, series, line)
         errors.extend((line, message) for message in problems)
         if checked is not None:
             parsed.append(checked)
@@ -899,14 +1040,19 @@ def import_measurements(
     return len(measurements)
 
 
-def csv_template(objective: Objective) -> str:
-    """An example file to fill in, with the objective's first months."""
-    first = month_end(objective.baseline_date)
-    second = month_end(first + timedelta(days=1))
+def csv_template(objective: Objective, period: Period | None = None) -> str:
+    """An example file to fill in: the objective's first months, or, for an
+    indicator followed by day (``period``, the one in use), its first weeks."""
+    if period is Period.DAY:
+        first = objective.baseline_date
+        dates = [f"{first:%Y-%m-%d}", f"{first + timedelta(days=7):%Y-%m-%d}"]
+    else:
+        first = month_end(objective.baseline_date)
+        dates = [f"{first:%Y-%m}", f"{month_end(first + timedelta(days=1)):%Y-%m}"]
     return (
         "date;valeur;note\n"
-        f"{first:%Y-%m};{number(objective.baseline_value)};\n"
-        f"{second:%Y-%m};{number(objective.baseline_value)};"
+        f"{dates[0]};{number(objective.baseline_value)};\n"
+        f"{dates[1]};{number(objective.baseline_value)};"
         f"{_('Exemple : remplacez par vos valeurs')}\n"
     )
 
@@ -1012,11 +1158,19 @@ CHART_RIGHT = 388
 CHART_BOTTOM = 200
 #: At most this many labels along each axis (readable at 360 px wide).
 MAX_TICKS = 6
+#: Months between two labels of the time axis: 1, 2, 3 or 6 months, then 1, 2,
+#: 3, 6 or 12 years, then round numbers of years, so that any span, however
+#: long, gets at most ``MAX_TICKS`` labels.
+MONTH_STEPS = (1, 2, 3, 6, *(12 * years for years in (1, 2, 3, 6, 12)))
+#: Years between two labels beyond: labels on multiples of these.
+ROUND_YEARS = (25, 50, 100, 250, 500, 1000, 2500, 5000)
 
 
 @dataclass(frozen=True)
 class ChartPoint:
-    """A value placed on the chart; ``label`` says when, ``value_label`` how much."""
+    """A value placed on the chart; ``label`` says when, ``value_label`` how much.
+    A month's value (``monthly``, stored on its last day) is drawn at the middle
+    of the month, above the month's label."""
 
     x: float
     y: float
@@ -1024,13 +1178,22 @@ class ChartPoint:
     value: float
     label: str
     value_label: str
-    #: The trajectory's value on that date, written out.
+    #: The trajectory's value where the point is drawn, written out.
     expected_label: str = ""
     note: str = ""
+    monthly: bool = False
+
+    @property
+    def datetime(self) -> str:
+        """The ``datetime`` of a <time> element: "2026-03" for a month."""
+        return f"{self.on:%Y-%m}" if self.monthly else self.on.isoformat()
 
 
 @dataclass(frozen=True)
 class Tick:
+    """A label of an axis, centred ``at`` (on the x axis: at the middle of the
+    month or year it names)."""
+
     at: float
     label: str
     sublabel: str = ""
@@ -1040,6 +1203,8 @@ class Tick:
 class ChartGeometry:
     """Coordinates in a ``width`` × ``height`` viewBox; the plot area spans
     ``left``–``right`` and ``top``–``bottom`` (y grows downwards, 0 at ``bottom``).
+    ``x_marks``: the small marks on the time axis, at the start and end of each
+    labelled month or year, so that each label sits inside its period.
     """
 
     width: int
@@ -1057,6 +1222,7 @@ class ChartGeometry:
     target: ChartPoint
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
+    x_marks: tuple[float, ...] = ()
 
     @property
     def polyline(self) -> str:
@@ -1090,37 +1256,73 @@ def _nice_step(top: float) -> float:
     return 10 * magnitude  # pragma: no cover
 
 
-def _month_starts(start: date, end: date) -> list[date]:
-    day = date(start.year, start.month, 1)
-    if day < start:
-        day = month_end(day) + timedelta(days=1)
-    months = []
-    while day <= end:
-        months.append(day)
-        day = month_end(day) + timedelta(days=1)
-    return months
+def _first_of(month: int) -> date:
+    """The first day of a month counted from year 0 (``year × 12 + month − 1``);
+    past year 9999, the last day there is."""
+    if month // 12 > date.max.year:
+        return date.max
+    return date(month // 12, month % 12 + 1, 1)
 
 
-def _x_ticks(start: date, end: date, x) -> list[Tick]:
-    months = _month_starts(start, end)
-    if len(months) < 2:
-        return [
-            Tick(x(day), format_date(day, "d MMM"), format_date(day, "y"))
-            for day in (start, end)
-        ]
-    step = next(
-        s for s in (1, 2, 3, 4, 6, 12, 24, 60, 120) if len(months) / s <= MAX_TICKS
-    )
-    if step <= 12:
-        chosen = [m for m in months if (m.month - 1) % step == 0]
+def _labelled_periods(
+    start: date, end: date, step: int
+) -> list[tuple[date, date, str, str]]:
+    """The months (``step`` < 12) or years labelled every ``step`` months, whose
+    middle lies between ``start`` and ``end``: (first day, first day after,
+    label, sublabel). Months are counted from January (every third month is
+    January, April, July, October); years from the first one drawn, or, past
+    12 years, from a multiple of the step (2050, 2075...)."""
+    periods = []
+    if step < 12:
+        first = start.year * 12 + start.month - 1
+        last = end.year * 12 + end.month - 1
+        for month in range(first, last + 1):
+            if month % 12 % step == 0:
+                periods.append((_first_of(month), _first_of(month + 1)))
     else:
-        chosen = [m for m in months if m.month == 1 and m.year % (step // 12) == 0]
-    chosen = chosen or months[:1]
-    ticks = []
-    for n, day in enumerate(chosen):
-        year = format_date(day, "y") if n == 0 or day.month == 1 else ""
-        ticks.append(Tick(x(day), format_date(day, "MMM"), year))
-    return ticks
+        years = step // 12
+        first = start.year
+        if _middle(date(first, 1, 1), _first_of(first * 12 + 12)) < start:
+            first += 1  # the first year is mostly before the start
+        if years > 12:
+            first = -(-first // years) * years
+        for year in range(first, end.year + 1, years):
+            periods.append((_first_of(year * 12), _first_of(year * 12 + 12)))
+    labelled = []
+    for begins, ends in periods:
+        if not start <= _middle(begins, ends) <= end:
+            continue
+        if step >= 12:
+            labelled.append((begins, ends, format_date(begins, "y"), ""))
+            continue
+        year = format_date(begins, "y") if not labelled or begins.month == 1 else ""
+        labelled.append((begins, ends, format_date(begins, "MMM"), year))
+    return labelled
+
+
+def _middle(begins: date, ends: date) -> date:
+    return begins + timedelta(days=(ends - begins).days // 2)
+
+
+def _x_axis(start: date, end: date, x) -> tuple[list[Tick], list[float]]:
+    """The time axis' labels, each centred on the month (or year) it names, and
+    its marks at the bounds of those periods. A span shorter than two months
+    labels its two ends."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    periods: list[tuple[date, date, str, str]] = []
+    for step in (*MONTH_STEPS, *(12 * years for years in ROUND_YEARS)):
+        if months / step > MAX_TICKS + 1:
+            continue
+        periods = _labelled_periods(start, end, step)
+        if len(periods) <= MAX_TICKS:
+            break
+    if len(periods) < 2:
+        ends = (start, end)
+        ticks = [Tick(x(d), format_date(d, "d MMM"), format_date(d, "y")) for d in ends]
+        return ticks, [x(d) for d in ends]
+    ticks = [Tick(x(_middle(b, e)), label, sub) for b, e, label, sub in periods]
+    marks = {x(d) for b, e, *_labels in periods for d in (b, e) if start <= d <= end}
+    return ticks, sorted(marks)
 
 
 def chart_geometry(
@@ -1132,14 +1334,17 @@ def chart_geometry(
     """Place the measurements, the baseline, the target, the trajectory and the
     milestones on a line chart.
 
-    The x axis runs from the baseline date to the target date, or to the last
-    measurement if later; the y axis from 0 to a round value above the baseline,
-    the target, every measurement and every milestone. ``months``: the dates that
-    stand for a whole month (labelled "mars 2026").
+    ``months``: the dates that stand for a whole month (stored on its last day,
+    labelled "mars 2026"); they are drawn at the middle of their month, where
+    the axis centres the month's label, and the table gives the trajectory's
+    value there. The x axis runs from the baseline date to the target date, or
+    further to include every point; the y axis from 0 to a round value above the
+    baseline, the target, every measurement and every milestone.
     """
     points = sorted(points)
-    start = min([plan.baseline_date, *(day for day, _value in points[:1])])
-    end = max([plan.target_date, *(day for day, _value in points[-1:])])
+    drawn = [(month_middle(day) if day in months else day) for day, _value in points]
+    start = min([plan.baseline_date, *drawn])
+    end = max([plan.target_date, *drawn])
     span = max((end - start).days, 1)
     top_value = max(
         [
@@ -1163,18 +1368,20 @@ def chart_geometry(
     def point(
         day: date, value: float, note: str = "", monthly: bool = False
     ) -> ChartPoint:
-        period = Period.MONTH if monthly else Period.DAY
+        at = month_middle(day) if monthly else day
         return ChartPoint(
-            x=x(day),
+            x=x(at),
             y=y(value),
             on=day,
             value=value,
-            label=period_label(day, period),
+            label=period_label(day, Period.MONTH if monthly else Period.DAY),
             value_label=number(value),
-            expected_label=number(plan.expected(day)),
+            expected_label=number(plan.expected(at)),
             note=note,
+            monthly=monthly,
         )
 
+    x_ticks, x_marks = _x_axis(start, end, x)
     return ChartGeometry(
         width=CHART_WIDTH,
         height=CHART_HEIGHT,
@@ -1191,6 +1398,7 @@ def chart_geometry(
         ),
         baseline=point(plan.baseline_date, plan.baseline),
         target=point(plan.target_date, plan.target),
-        x_ticks=tuple(_x_ticks(start, end, x)),
+        x_ticks=tuple(x_ticks),
         y_ticks=tuple(Tick(y(step * n), label) for n, label in enumerate(y_labels)),
+        x_marks=tuple(x_marks),
     )

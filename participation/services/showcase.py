@@ -47,6 +47,7 @@ from participation.services import (
     ValidationError,
     audit,
     commitments,
+    dashboard,
     require,
 )
 from participation.services import objectives as objective_service
@@ -74,16 +75,33 @@ STATUS_LABELS = {
 # Publishing ------------------------------------------------------------------------
 
 
-def publish(actor: User, group: WorkingGroup, summary: str, now: datetime) -> None:
+def publish(
+    actor: User,
+    group: WorkingGroup,
+    summary: str,
+    now: datetime,
+    *,
+    reviewed: bool,
+) -> None:
     """Put the group's initiative on the public showcase with ``summary`` (Markdown),
     or change the summary of an initiative already published (it keeps its date).
 
+    Everything typed in the group becomes public as written (the charter, the
+    partners' roles, the objectives, the commitments and the actions): the actor
+    must say they have ``reviewed`` those texts for personal data, every time.
+
     :raises PermissionDenied: the actor does not manage the group.
-    :raises ValidationError: no summary (or too long), or no objective yet.
+    :raises ValidationError: no summary (or too long), texts not reviewed, or no
+        objective yet.
     """
     require(permissions.can_manage_group(actor, group))
     text = (summary or "").strip()
     errors: dict[str | None, str] = {}
+    if not reviewed:
+        errors["reviewed"] = _(
+            "Cochez cette case pour confirmer que vous avez relu les textes qui "
+            "seront publiés : rien n'est publié sans cette relecture."
+        )
     low, high = SUMMARY_LENGTH
     if len(text) < low:
         errors["summary"] = _(
@@ -181,7 +199,7 @@ def overviews(groups: Sequence[WorkingGroup]) -> dict[int, Overview]:
     objectives = db.session.scalars(
         select(Objective).where(Objective.group_id.in_([g.id for g in groups]))
     ).all()
-    assessed = objective_service.assessments(objectives)
+    assessed = dashboard.assessments(objectives)  # the last few measurements
     by_group: dict[int, list[Objective]] = {g.id: [] for g in groups}
     for objective in objectives:
         by_group[objective.group_id].append(objective)
@@ -223,6 +241,7 @@ class PublicMeasurement:
     period: Period
     value: float
     corrected: bool  # changed after it was first reported (the history is kept)
+    organisation: str  # whose member entered it ("" if unknown), not the source now
 
 
 @dataclass(frozen=True)
@@ -282,6 +301,14 @@ class PublicObjective:
     @property
     def points(self) -> list[tuple[date, float]]:
         return [(m.measured_on, m.value) for m in self.measurements]
+
+    @property
+    def reporters(self) -> list[str]:
+        """The organisations that entered the measurements, in the order of their
+        first one (the data source may have changed since)."""
+        return list(
+            dict.fromkeys(m.organisation for m in self.measurements if m.organisation)
+        )
 
 
 @dataclass(frozen=True)
@@ -441,7 +468,7 @@ def public_initiative(group: WorkingGroup, now: datetime) -> Initiative:
 
 def _measurements(ids: list[int]) -> dict[int, list[PublicMeasurement]]:
     """Each objective's measurements, oldest first, with whether they were
-    corrected (one query)."""
+    corrected and the organisation that entered each (one query)."""
     corrected = (
         select(MeasurementRevision.id)
         .where(MeasurementRevision.measurement_id == Measurement.id)
@@ -454,14 +481,18 @@ def _measurements(ids: list[int]) -> dict[int, list[PublicMeasurement]]:
             Measurement.period,
             Measurement.value,
             corrected,
+            Organisation.name,
         )
+        .outerjoin(Organisation, Organisation.id == Measurement.organisation_id)
         .where(Measurement.objective_id.in_(ids))
         .order_by(Measurement.objective_id, Measurement.measured_on)
     )
     found: dict[int, list[PublicMeasurement]] = {}
-    for objective_id, measured_on, period, value, was_corrected in rows:
+    for objective_id, measured_on, period, value, was_corrected, name in rows:
         found.setdefault(objective_id, []).append(
-            PublicMeasurement(measured_on, period, value, bool(was_corrected))
+            PublicMeasurement(
+                measured_on, period, value, bool(was_corrected), name or ""
+            )
         )
     return found
 
@@ -562,8 +593,10 @@ def _actions(ids: list[int]) -> dict[int, list[PublicAction]]:
 #: ``periode`` "jour" or "mois" (measurements); ``valeur`` the measured value, or an
 #: action's quantity (decimal point); ``unite``; ``corrigee`` "oui" when a
 #: measurement was corrected after it was first reported; ``engagement`` the
-#: commitment an action fulfils; ``organisation`` the data source or the acting
-#: party; ``description`` what was done.
+#: commitment an action fulfils; ``organisation`` the organisation whose member
+#: entered the measurement (empty when none: never the objective's current data
+#: source, which may have changed), or the acting party; ``description`` what was
+#: done.
 CSV_COLUMNS = (
     "type",
     "objectif_id",
@@ -616,7 +649,7 @@ def export_csv(initiative: Initiative) -> str:
                     _cell(objective.unit),
                     "oui" if m.corrected else "non",
                     "",
-                    _cell(objective.source),
+                    _cell(m.organisation),
                     "",
                 ]
             )
@@ -703,6 +736,7 @@ def _objective_json(o: PublicObjective) -> dict[str, Any]:
                 "period": m.period.value,
                 "value": m.value,
                 "corrected": m.corrected,
+                "organisation": m.organisation or None,
             }
             for m in o.measurements
         ],

@@ -229,8 +229,12 @@ def test_members_but_the_author_hear_of_a_new_commitment_and_it_is_audited(
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"title": "  "}, "title", "L'engagement tient en 3 à 200 caractères."),
-        ({"title": "<b></b>ok"}, "title", "L'engagement tient en 3 à 200 caractères."),
+        ({"title": "  "}, "title", "L'engagement fait entre 3 et 200 caractères."),
+        (
+            {"title": "<b></b>ok"},
+            "title",
+            "L'engagement fait entre 3 et 200 caractères.",
+        ),
         ({"details": "x" * 5001}, "details", "5000 caractères au plus."),
         ({"due_date": None}, "due_date", "Indiquez l'échéance de l'engagement."),
         (
@@ -266,6 +270,35 @@ def test_due_dates_from_the_baseline_to_five_years_after_the_target_are_fine(
         world.staff, setting.objective, values(setting.city, due_date=due), NOW
     )
     assert count(Commitment) == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "years", "expected"),
+    [
+        (date(2027, 1, 1), 5, date(2032, 1, 1)),
+        (date(2024, 2, 29), 5, date(2029, 2, 28)),
+        (date(2024, 2, 29), 4, date(2028, 2, 29)),
+        (date(9999, 12, 31), 5, date.max),
+        (date(9996, 2, 29), 5, date.max),
+        (date(9990, 6, 30), 5, date(9995, 6, 30)),
+        (date(3, 1, 1), -5, date.min),
+    ],
+)
+def test_moving_a_date_by_years_never_raises(day, years, expected):
+    assert commitments._add_years(day, years) == expected
+
+
+def test_an_objective_aimed_at_year_9999_still_takes_commitments(world, setting):
+    far = factories.objective(setting.group, target_date=date(9999, 12, 31))
+    made = commitments.state_commitment(
+        world.staff, far, values(setting.city, due_date=date(9999, 12, 31)), NOW
+    )
+    assert made.due_date == date(9999, 12, 31)
+    with pytest.raises(ValidationError) as refused:
+        commitments.state_commitment(
+            world.staff, far, values(setting.city, due_date=date(2025, 1, 1)), NOW
+        )
+    assert "ne peut pas précéder le début" in refused.value.errors["due_date"][0]
 
 
 def test_a_commitment_sent_twice_at_once_is_saved_once(world, setting):

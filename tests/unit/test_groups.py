@@ -13,6 +13,7 @@ from participation import permissions
 from participation.extensions import db
 from participation.models import (
     AuditEvent,
+    CommitmentStatus,
     GroupMember,
     GroupPartner,
     HandVote,
@@ -578,6 +579,147 @@ def test_removing_a_partner_ends_its_representatives_membership(world, group):
     with pytest.raises(InvalidTransition):
         groups.remove_partner(world.staff, group, world.partner_org, utcnow())
     assert {"group.add_partner", "group.remove_partner"} <= set(audit_actions())
+
+
+def _partner_in(world, group):
+    groups.add_partner(
+        world.staff, group, world.partner_org, "Ville", [world.partner.id], utcnow()
+    )
+    return fresh(group)
+
+
+def _unchanged(world, group) -> None:
+    """The city still takes part, its agent still a member, nothing audited."""
+    group = fresh(group)
+    assert [p.organisation_id for p in group.partners] == [world.partner_org.id]
+    assert groups.membership_of(world.partner, group).is_active
+    assert "group.remove_partner" not in audit_actions()
+
+
+def test_the_data_source_of_an_objective_may_not_be_removed(world, group):
+    group = _partner_in(world, group)
+    factories.objective(
+        group, title="Encombrants", source_organisation=world.partner_org
+    )
+    with pytest.raises(InvalidTransition) as refused:
+        groups.remove_partner(world.staff, group, world.partner_org, utcnow())
+    assert str(refused.value) == (
+        "Ville Test est la source des mesures de l'objectif « Encombrants » : "
+        "choisissez d'abord une autre source."
+    )
+    _unchanged(world, group)
+
+
+@pytest.mark.parametrize(
+    "status", [CommitmentStatus.PLANNED, CommitmentStatus.IN_PROGRESS]
+)
+def test_a_partner_with_open_commitments_may_not_be_removed(world, group, status):
+    group = _partner_in(world, group)
+    aim = factories.objective(group)
+    factories.commitment(aim, world.partner_org, title="Collectes", status=status)
+    with pytest.raises(InvalidTransition) as refused:
+        groups.remove_partner(world.staff, group, world.partner_org, utcnow())
+    assert str(refused.value) == (
+        "Ville Test a encore un engagement en cours dans ce groupe (« Collectes ») : "
+        "indiquez d'abord s'il a été tenu ou non."
+    )
+    _unchanged(world, group)
+
+
+def test_every_reason_to_keep_a_partner_is_given_at_once(world, group):
+    group = _partner_in(world, group)
+    first = factories.objective(
+        group, title="Encombrants", source_organisation=world.partner_org
+    )
+    factories.objective(group, title="Tri", source_organisation=world.partner_org)
+    factories.commitment(first, world.partner_org, title="Collectes")
+    factories.commitment(first, world.partner_org, title="Affiches")
+    with pytest.raises(InvalidTransition) as refused:
+        groups.remove_partner(world.staff, group, world.partner_org, utcnow())
+    message = str(refused.value)
+    assert "source des mesures des objectifs « Encombrants », « Tri »" in message
+    assert (
+        "a encore des engagements en cours dans ce groupe (« Collectes », "
+        "« Affiches ») : indiquez d'abord s'ils ont été tenus ou non." in message
+    )
+    _unchanged(world, group)
+
+
+def test_a_refusal_names_the_first_three_commitments(world, group):
+    group = _partner_in(world, group)
+    aim = factories.objective(group)
+    for n in range(5):
+        factories.commitment(aim, world.partner_org, title=f"E{n}")
+    with pytest.raises(InvalidTransition) as refused:
+        groups.remove_partner(world.staff, group, world.partner_org, utcnow())
+    assert "(« E0 », « E1 », « E2 », …)" in str(refused.value)
+
+
+def test_a_partner_whose_commitments_are_closed_may_be_removed(world, group):
+    group = _partner_in(world, group)
+    aim = factories.objective(group)
+    factories.commitment(aim, world.partner_org, status=CommitmentStatus.KEPT)
+    factories.commitment(aim, world.partner_org, status=CommitmentStatus.NOT_KEPT)
+    # Another organisation's open commitment, or another group's objective
+    # sourced by the city, do not hold it back.
+    factories.commitment(aim, world.landlord)
+    elsewhere = factories.group(world.residence, partners=[world.partner_org])
+    factories.objective(elsewhere, source_organisation=world.partner_org)
+    groups.remove_partner(world.staff, group, world.partner_org, utcnow())
+    assert fresh(group).partners == []
+    assert groups.membership_of(world.partner, group).status is MembershipStatus.LEFT
+
+
+# --- who hears of a request to join ---------------------------------------------------
+
+
+def _asks(world, group) -> set[int]:
+    """Who heard of the resident's request to join."""
+    groups.join(world.resident, group, utcnow())
+    db.session.rollback()
+    return set(
+        db.session.scalars(
+            db.select(Notification.user_id).where(
+                Notification.kind == NotificationKind.GROUP_MEMBERSHIP
+            )
+        )
+    )
+
+
+def test_without_a_facilitator_the_groups_staff_members_hear_of_a_request(
+    world, neighbour
+):
+    # The creator left the group: they hear nothing of it any more.
+    item = factories.group(world.residence, created_by=world.staff)
+    colleague = factories.user(Role.STAFF, world.landlord)
+    factories.member(item, colleague)  # a staff member, not a facilitator
+    factories.member(item, world.staff, status=MembershipStatus.LEFT, facilitator=True)
+    factories.member(item, neighbour)  # a resident member
+    assert _asks(world, item) == {colleague.id}
+
+
+def test_an_inactive_facilitator_is_skipped_for_the_groups_staff(world):
+    item = factories.group(world.residence)
+    away = factories.user(Role.STAFF, world.landlord, active=False)
+    factories.member(item, away, facilitator=True)
+    factories.member(item, world.staff)
+    assert _asks(world, item) == {world.staff.id}
+
+
+def test_without_staff_members_the_landlords_active_staff_hear_of_a_request(world):
+    creator = factories.user(Role.STAFF, world.landlord)
+    item = factories.group(world.residence, created_by=creator)
+    factories.member(item, creator, status=MembershipStatus.LEFT, facilitator=True)
+    creator.active = False
+    colleague = factories.user(Role.STAFF, world.landlord)
+    factories.user(Role.STAFF, world.landlord, active=False)
+    db.session.commit()
+    assert _asks(world, item) == {world.staff.id, colleague.id}
+
+
+def test_staff_users_are_active_staff_of_the_landlord(world):
+    item = factories.group(world.residence)
+    assert [u.id for u in groups.staff_users(item)] == [world.staff.id]
 
 
 def test_staff_add_colleagues_of_the_groups_landlord_only(world, group):

@@ -5,7 +5,7 @@ against hand-worked examples; the chart's geometry."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -239,6 +239,109 @@ def test_bad_objectives_are_refused_field_by_field(setting, changes, field, mess
     assert count(Objective) == before
 
 
+def test_a_double_click_creates_one_objective(setting):
+    """The same title in the same group by the same person within two minutes
+    returns the objective already created, as groups and meetings do."""
+    group = setting.extra["group"]
+    first = objectives.create_objective(setting.staff, group, values(setting), NOW)
+    again = objectives.create_objective(
+        setting.staff,
+        group,
+        values(setting, title="  Moins d'encombrants aux Tilleuls "),
+        NOW + timedelta(seconds=3),
+    )
+    assert again.id == first.id
+    assert count(Objective, Objective.group_id == group.id) == 2  # + the fixture's
+    assert len(audits("objective.create")) == 1
+    # Later, another title, or from someone else: a new objective.
+    later = objectives.create_objective(
+        setting.staff, group, values(setting), NOW + timedelta(minutes=3)
+    )
+    other = objectives.create_objective(
+        setting.staff, group, values(setting, title="Autre objectif"), NOW
+    )
+    by_admin = objectives.create_objective(setting.admin, group, values(setting), NOW)
+    assert len({first.id, later.id, other.id, by_admin.id}) == 4
+
+
+def test_a_resubmission_still_checks_the_values_first(setting):
+    group = setting.extra["group"]
+    objectives.create_objective(setting.staff, group, values(setting), NOW)
+    with pytest.raises(ValidationError):
+        objectives.create_objective(
+            setting.staff, group, values(setting, target_value=None), NOW
+        )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"target_date": date(9999, 12, 31)},
+            "target_date",
+            "La date cible doit être comprise entre le 10 avril 2006 et le "
+            "10 avril 2046.",
+        ),
+        (
+            {"baseline_date": date(1900, 1, 1)},
+            "baseline_date",
+            "La date de départ doit être comprise entre le 10 avril 2006 et le "
+            "10 avril 2046.",
+        ),
+        (
+            {"target_date": date(2046, 4, 11)},
+            "target_date",
+            "La date cible doit être comprise",
+        ),
+        (
+            {
+                "target_date": date(9999, 12, 31),
+                "milestones": [(date(5000, 1, 1), 8.0, "")],
+            },
+            "milestones",
+            "Jalon 1 : sa date doit être comprise entre le 10 avril 2006 et le "
+            "10 avril 2046.",
+        ),
+    ],
+)
+def test_dates_more_than_20_years_away_are_refused(setting, changes, field, message):
+    before = count(Objective)
+    with pytest.raises(ValidationError) as excinfo:
+        objectives.create_objective(
+            setting.staff, setting.extra["group"], values(setting, **changes), NOW
+        )
+    assert message in " ".join(errors_of(excinfo)[field])
+    assert count(Objective) == before
+
+
+def test_dates_20_years_away_are_accepted_and_saved_ones_kept(setting):
+    objective = objectives.create_objective(
+        setting.staff,
+        setting.extra["group"],
+        values(
+            setting,
+            baseline_date=date(2006, 4, 10),
+            target_date=date(2046, 4, 10),
+            milestones=[(date(2046, 4, 9), 5.0, "")],
+        ),
+        NOW,
+    )
+    # 30 years on, the objective may still be edited without moving its dates.
+    objectives.update_objective(
+        setting.staff,
+        objective,
+        values(
+            setting,
+            title="Un titre modifié",
+            baseline_date=date(2006, 4, 10),
+            target_date=date(2046, 4, 10),
+            milestones=[(date(2046, 4, 9), 5.0, "")],
+        ),
+        datetime(2056, 4, 10, 10, tzinfo=UTC),
+    )
+    assert objective.title == "Un titre modifié"
+
+
 def test_the_data_source_is_the_landlord_or_a_partner_of_the_group(setting):
     group = setting.extra["group"]
     stranger = factories.organisation(OrganisationKind.ASSOCIATION, name="Loin")
@@ -452,6 +555,36 @@ def test_one_value_per_date(setting):
     assert count(Measurement) == 1
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "message"),
+    [
+        (
+            (MAR, Period.MONTH),
+            (date(2026, 3, 15), Period.DAY),
+            "Cet indicateur est suivi par mois : indiquez un mois.",
+        ),
+        (
+            (date(2026, 3, 15), Period.DAY),
+            (FEB, Period.MONTH),
+            "Cet indicateur est suivi par jour : indiquez un jour.",
+        ),
+    ],
+)
+def test_days_and_months_are_not_mixed_in_one_series(setting, first, then, message):
+    report(setting, on=first[0], period=first[1], value=12.0)
+    with pytest.raises(ValidationError) as excinfo:
+        report(setting, on=then[0], period=then[1], value=1.0)
+    assert errors_of(excinfo) == {"period": [message]}
+    assert count(Measurement) == 1
+    assert objectives.period_in_use(setting.extra["objective"]) is first[1]
+    report(setting, on=date(2026, 1, 31), period=first[1], value=13.0)
+    assert count(Measurement) == 2
+
+
+def test_the_period_in_use_is_none_before_the_first_measurement(setting):
+    assert objectives.period_in_use(setting.extra["objective"]) is None
+
+
 def test_two_reports_racing_for_the_same_date_save_one(setting, monkeypatch):
     """The second one passed the check before the first was saved: the unique
     constraint refuses it, with the same message."""
@@ -531,13 +664,13 @@ def test_who_may_correct(setting):
 # --- CSV import -------------------------------------------------------------------
 
 
-def test_a_csv_file_with_months_days_decimal_commas_and_a_bom(setting):
+def test_a_csv_file_with_months_decimal_commas_and_a_bom(setting):
     data = (
         "\ufeffDate;Valeur;Note\n"
         "2026-01;13;Janvier\n"
-        "2026-02;12,5;\n"
+        "2026-03;11.5;Comptage\n"
         "\n"
-        "2026-03-15;11.5;Comptage du 15\n"
+        "02/2026;12,5;\n"
     ).encode()
     assert (
         import_measurements(setting.partner, setting.extra["objective"], data, NOW) == 3
@@ -551,14 +684,68 @@ def test_a_csv_file_with_months_days_decimal_commas_and_a_bom(setting):
     assert rows == [
         (JAN, Period.MONTH, 13.0),
         (FEB, Period.MONTH, 12.5),
-        (date(2026, 3, 15), Period.DAY, 11.5),
+        (MAR, Period.MONTH, 11.5),
     ]
     # One notification for the batch, about its latest value.
     [note] = db.session.scalars(db.select(Notification)).all()
     assert note.details["count"] == 3
-    assert note.details["measured_on"] == "2026-03-15"
+    assert note.details["measured_on"] == "2026-03-31"
     [event] = audits("measurement.import")
     assert event.details["count"] == 3
+
+
+def test_a_csv_file_of_days_in_french_or_iso_dates(setting):
+    data = "date;valeur\n15/03/2026;11,5\n2026-03-01;12\n"
+    assert (
+        import_measurements(setting.staff, setting.extra["objective"], data, NOW) == 2
+    )
+    assert set(db.session.scalars(db.select(Measurement.period))) == {Period.DAY}
+
+
+def test_a_file_mixing_days_and_months_imports_nothing(setting):
+    data = "date;valeur\n2026-01;13\n2026-02;12\n2026-03-15;1\n2026-02-10;3\n"
+    with pytest.raises(ImportFailed) as excinfo:
+        import_measurements(setting.staff, setting.extra["objective"], data, NOW)
+    assert excinfo.value.lines == [
+        (
+            4,
+            "la ligne 2 porte sur un mois : un indicateur se suit par mois ou par "
+            "jour, pas les deux. Indiquez un mois.",
+        ),
+        (
+            5,
+            "la ligne 2 porte sur un mois : un indicateur se suit par mois ou par "
+            "jour, pas les deux. Indiquez un mois.",
+        ),
+    ]
+    assert count(Measurement) == 0
+
+
+@pytest.mark.parametrize(
+    ("measured", "line", "message"),
+    [
+        (
+            (MAR, Period.MONTH),
+            "2026-03-15;1",
+            "Ligne 2 : Cet indicateur est suivi par mois : indiquez un mois.",
+        ),
+        (
+            (date(2026, 3, 15), Period.DAY),
+            "2026-02;12",
+            "Ligne 2 : Cet indicateur est suivi par jour : indiquez un jour.",
+        ),
+    ],
+)
+def test_a_file_of_the_other_period_than_the_measurements_imports_nothing(
+    setting, measured, line, message
+):
+    """A day value of 1 on 15 March next to March's 12 would be a broken series."""
+    objective = setting.extra["objective"]
+    factories.measurement(objective, measured[0], 12.0, period=measured[1])
+    with pytest.raises(ImportFailed) as excinfo:
+        import_measurements(setting.staff, objective, f"date;valeur\n{line}\n", NOW)
+    assert errors_of(excinfo)["file"] == [message]
+    assert count(Measurement) == 1
 
 
 def test_a_comma_separated_file_quotes_its_decimal_commas(setting):
@@ -758,22 +945,98 @@ def test_points_are_placed_where_the_arithmetic_says(app):
     width = chart.right - chart.left
     assert chart.baseline.x == chart.left and chart.target.x == chart.right
     march, july = chart.points  # sorted by date
-    assert march.x == pytest.approx(chart.left + width * 89 / 365, abs=0.01)
+    # March's value (stored on the 31st) is drawn at the middle of March, the
+    # 16th, 74 days after the start; the table gives the trajectory there.
+    assert march.x == pytest.approx(chart.left + width * 74 / 365, abs=0.01)
+    assert march.expected_label == "11,97"  # 14 − 10 × 74/365
+    assert march.datetime == "2026-03"
     assert july.x == pytest.approx(chart.left + width * 182 / 365, abs=0.01)
     assert july.y == pytest.approx(chart.bottom - height * 9 / 15, abs=0.01)
     assert (march.label, july.label) == ("mars 2026", "2 juillet 2026")
     assert july.expected_label == "9,01"  # 14 − 10 × 182/365
+    assert july.datetime == "2026-07-02"
     assert chart.polyline == f"{march.x:.1f},{march.y:.1f} {july.x:.1f},{july.y:.1f}"
-    # 13 month starts, labelled every third month (at most six labels), the
-    # year under the first label and under January.
+    # 12 months, labelled every other month (at most six labels) at the middle
+    # of the month they name, the year under the first label and under January;
+    # marks at the start and the end of each labelled month.
     assert [(t.label, t.sublabel) for t in chart.x_ticks] == [
         ("janv.", "2026"),
-        ("avr.", ""),
+        ("mars", ""),
+        ("mai", ""),
         ("juil.", ""),
-        ("oct.", ""),
-        ("janv.", "2027"),
+        ("sept.", ""),
+        ("nov.", ""),
     ]
-    assert chart.x_ticks[-1].at == chart.right
+    january, march_tick = chart.x_ticks[:2]
+    assert january.at == pytest.approx(chart.left + width * 15 / 365, abs=0.01)
+    assert march_tick.at == march.x  # March's value above March's label
+    assert chart.x_marks[:4] == (
+        chart.left,
+        pytest.approx(chart.left + width * 31 / 365, abs=0.01),  # 1 February
+        pytest.approx(chart.left + width * 59 / 365, abs=0.01),  # 1 March
+        pytest.approx(chart.left + width * 90 / 365, abs=0.01),  # 1 April
+    )
+
+
+def test_a_months_value_is_drawn_inside_its_month_not_above_the_next(app):
+    """October's value (stored on 31 October) lies between the 1 October and the
+    1 November marks, exactly above the "oct." label; a day's value stays on
+    its day."""
+    plan = Plan(Direction.DECREASE, 14, date(2026, 9, 1), 4, date(2027, 3, 1))
+    october = date(2026, 10, 31)
+    chart = chart_geometry(
+        plan, [(october, 10.0), (date(2026, 11, 20), 9.0)], months={october}
+    )
+    assert [t.label for t in chart.x_ticks] == [
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+        "janv.",
+        "févr.",
+    ]
+    tick = {t.label: t.at for t in chart.x_ticks}
+    monthly, daily = chart.points
+    width = chart.right - chart.left
+
+    def x(day: date) -> float:
+        return chart.left + width * (day - plan.baseline_date).days / 181
+
+    assert x(date(2026, 10, 1)) < monthly.x < x(date(2026, 11, 1))
+    assert monthly.x == tick["oct."] == pytest.approx(x(date(2026, 10, 16)), abs=0.01)
+    assert (monthly.on, monthly.label) == (october, "octobre 2026")
+    assert monthly.expected_label == "11,51"  # 14 − 10 × 45/181, on 16 October
+    assert daily.x == pytest.approx(x(date(2026, 11, 20)), abs=0.01)
+    assert tick["nov."] < daily.x < x(date(2026, 12, 1))
+
+
+def test_a_january_value_may_stretch_the_axis_to_the_middle_of_january(app):
+    plan = Plan(Direction.DECREASE, 14, date(2026, 1, 20), 4, date(2026, 12, 31))
+    chart = chart_geometry(plan, [(JAN, 13.0)], months={JAN})
+    assert chart.start == date(2026, 1, 16)
+    assert chart.points[0].x == chart.left
+    assert chart.baseline.x > chart.left
+
+
+@pytest.mark.parametrize(
+    ("end", "labels"),
+    [
+        (date(2027, 6, 30), ["janv.", "avr.", "juil.", "oct.", "janv.", "avr."]),
+        (date(2029, 1, 1), ["janv.", "juil.", "janv.", "juil.", "janv.", "juil."]),
+        (date(2030, 12, 31), ["2026", "2027", "2028", "2029", "2030"]),
+        (date(2045, 12, 31), ["2026", "2032", "2038", "2044"]),
+        (date(9999, 12, 31), ["2500", "5000", "7500"]),
+    ],
+)
+def test_long_spans_get_few_labels_and_never_crash(app, end, labels):
+    """At most six labels, every 1, 2, 3 or 6 months or 1, 2, 3, 6 or 12 years
+    (then rounder numbers of years); even up to year 9999."""
+    plan = Plan(Direction.INCREASE, 0, date(2026, 1, 1), 10, end)
+    chart = chart_geometry(plan, [(date(2026, 3, 31), 2.0)], months={MAR})
+    assert [t.label for t in chart.x_ticks] == labels
+    assert len(chart.x_marks) <= 2 * len(labels)
+    assert all(chart.left <= t.at <= chart.right for t in chart.x_ticks)
+    assert all(chart.left <= at <= chart.right for at in chart.x_marks)
 
 
 def test_a_single_measurement_and_no_measurement(app):

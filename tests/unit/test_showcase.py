@@ -166,7 +166,7 @@ PEOPLE = [
 @pytest.mark.parametrize("who", ["resident", "partner", "other_staff", "newcomer"])
 def test_only_the_landlords_staff_publish(world, group, who):
     with pytest.raises(PermissionDenied):
-        showcase.publish(getattr(world, who), group, SUMMARY, NOW)
+        showcase.publish(getattr(world, who), group, SUMMARY, NOW, reviewed=True)
     db.session.rollback()
     assert group.published_at is None
     assert "group.publish" not in audit_actions()
@@ -175,7 +175,11 @@ def test_only_the_landlords_staff_publish(world, group, who):
 @pytest.mark.parametrize("who", ["staff", "admin"])
 def test_staff_and_admins_publish_with_a_cleaned_summary(world, group, who):
     showcase.publish(
-        getattr(world, who), group, SUMMARY + "\n\n<script>x()</script>", NOW
+        getattr(world, who),
+        group,
+        SUMMARY + "\n\n<script>x()</script>",
+        NOW,
+        reviewed=True,
     )
     db.session.refresh(group)
     assert group.published_at == NOW
@@ -188,26 +192,46 @@ def test_staff_and_admins_publish_with_a_cleaned_summary(world, group, who):
 @pytest.mark.parametrize("summary", ["", "   ", "Trop court", "x" * 5001])
 def test_a_summary_of_reasonable_length_is_required(world, group, summary):
     with pytest.raises(ValidationError) as error:
-        showcase.publish(world.staff, group, summary, NOW)
+        showcase.publish(world.staff, group, summary, NOW, reviewed=True)
     assert "summary" in error.value.errors
     db.session.rollback()
     assert group.published_at is None
     assert audit_actions() == []
 
 
+@pytest.mark.parametrize("published", [False, True])
+def test_nothing_is_published_until_the_texts_are_reviewed(world, group, published):
+    if published:
+        showcase.publish(world.staff, group, SUMMARY, NOW, reviewed=True)
+    with pytest.raises(ValidationError) as error:
+        showcase.publish(
+            world.staff, group, "Un tout autre résumé, non relu.", NOW, reviewed=False
+        )
+    assert "relu" in error.value.errors["reviewed"][0]
+    db.session.rollback()
+    db.session.refresh(group)
+    assert (group.published_at is not None) is published
+    assert group.showcase_summary == (SUMMARY if published else "")
+    assert audit_actions() == (["group.publish"] if published else [])
+
+
 def test_a_group_without_objective_cannot_be_published(world):
     empty = factories.group(world.territory)
     with pytest.raises(ValidationError) as error:
-        showcase.publish(world.staff, empty, SUMMARY, NOW)
+        showcase.publish(world.staff, empty, SUMMARY, NOW, reviewed=True)
     assert "objectif" in error.value.errors[None][0]
     db.session.rollback()
     assert empty.published_at is None
 
 
 def test_publishing_again_changes_the_summary_and_keeps_the_date(world, group):
-    showcase.publish(world.staff, group, SUMMARY, NOW)
+    showcase.publish(world.staff, group, SUMMARY, NOW, reviewed=True)
     showcase.publish(
-        world.staff, group, "Un autre résumé, plus long.", NOW + timedelta(1)
+        world.staff,
+        group,
+        "Un autre résumé, plus long.",
+        NOW + timedelta(1),
+        reviewed=True,
     )
     db.session.refresh(group)
     assert group.published_at == NOW
@@ -216,7 +240,7 @@ def test_publishing_again_changes_the_summary_and_keeps_the_date(world, group):
 
 
 def test_unpublishing_keeps_the_summary_and_is_refused_twice(world, group):
-    showcase.publish(world.staff, group, SUMMARY, NOW)
+    showcase.publish(world.staff, group, SUMMARY, NOW, reviewed=True)
     with pytest.raises(PermissionDenied):
         showcase.unpublish(world.other_staff, group, NOW)
     showcase.unpublish(world.staff, group, NOW)
@@ -294,6 +318,49 @@ def test_the_csv_has_one_row_per_measurement_and_action_and_no_formula(world, fu
         assert person not in data
 
 
+def test_each_measurement_is_credited_to_the_organisation_that_entered_it(world):
+    """Not to the objective's data source of today: it may have changed, and the
+    landlord's staff enter values too."""
+    waste = factories.organisation(OrganisationKind.WASTE_SERVICE, name="Métropole")
+    item = factories.group(world.territory, partners=[world.partner_org, waste])
+    objective = factories.objective(item, source_organisation_id=waste.id)
+    factories.measurement(objective, date(2026, 2, 1), 13.0, organisation_id=waste.id)
+    factories.measurement(
+        objective,
+        date(2026, 3, 1),
+        12.0,
+        organisation_id=world.landlord.id,
+        reported_by=world.staff,
+    )
+    factories.measurement(objective, date(2026, 4, 1), 11.0)  # nobody's
+    objective.source_organisation_id = world.partner_org.id  # the source changes
+    db.session.commit()
+    initiative = showcase.public_initiative(item, NOW)
+    (public,) = initiative.objectives
+    assert public.source == "Ville Test"
+    assert [m.organisation for m in public.measurements] == [
+        "Métropole",
+        "Habitat Test",
+        "",
+    ]
+    assert public.reporters == ["Métropole", "Habitat Test"]
+    rows = list(csv.reader(io.StringIO(showcase.export_csv(initiative)[1:])))
+    column = showcase.CSV_COLUMNS.index("organisation")
+    assert [row[column] for row in rows[1:] if row[0] == "mesure"] == [
+        "Métropole",
+        "Habitat Test",
+        "",
+    ]
+    data = showcase.export_json(initiative, "https://faireavec.test/initiatives/1")
+    measurements = data["initiative"]["objectives"][0]["measurements"]
+    assert [m["organisation"] for m in measurements] == [
+        "Métropole",
+        "Habitat Test",
+        None,
+    ]
+    assert data["initiative"]["objectives"][0]["data_source"] == "Ville Test"
+
+
 def test_the_json_is_versioned_licensed_and_free_of_personal_data(world, full):
     url = "https://faireavec.test/initiatives/1"
     data = showcase.export_json(showcase.public_initiative(full, NOW), url)
@@ -319,6 +386,7 @@ def test_the_json_is_versioned_licensed_and_free_of_personal_data(world, full):
         "period": "month",
         "value": 13.0,
         "corrected": True,
+        "organisation": "Métropole",
     }
     assert objective["assessment"]["status_label"]
     assert {c["party"] for c in objective["commitments"]} >= {"Les habitants"}

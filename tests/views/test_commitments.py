@@ -333,6 +333,49 @@ def test_staff_state_the_residents_commitment(client, login, world, setting):
     assert made.organisation_id is None and made.party.value == "residents"
 
 
+def test_the_same_commitment_posted_twice_in_a_row_is_saved_once(
+    client, login, world, setting
+):
+    login(world.partner)
+    form = commitment_form(str(setting.city.id))
+    first = client.post(create_url(setting), data=form)
+    again = client.post(create_url(setting), data=form)
+    assert first.status_code == again.status_code == 302
+    assert again.location == first.location
+    assert count(Commitment, Commitment.title == form["title"]) == 1
+
+
+def test_the_same_action_posted_twice_in_a_row_is_saved_once(
+    client, login, world, setting
+):
+    login(world.partner)
+    first = client.post(url(setting.commitment, "actions/nouvelle"), data=action_form())
+    again = client.post(url(setting.commitment, "actions/nouvelle"), data=action_form())
+    assert first.status_code == again.status_code == 302
+    assert count(Action) == 1
+
+
+def test_an_objective_aimed_at_year_9999_takes_commitments(
+    client, login, world, setting
+):
+    far = factories.objective(
+        setting.group,
+        baseline_date=TODAY - timedelta(days=10),
+        target_date=date(9999, 12, 31),
+    )
+    login(world.staff)
+    address = f"/objectifs/{far.id}/engagements/nouveau"
+    assert client.get(address).status_code == 200
+    response = client.post(
+        address,
+        data=commitment_form(str(setting.city.id), due_date="9999-12-31"),
+    )
+    assert response.status_code == 302
+    made = db.session.scalar(sa.select(Commitment).order_by(Commitment.id.desc()))
+    assert (made.objective_id, made.due_date) == (far.id, date(9999, 12, 31))
+    assert client.get(response.location).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

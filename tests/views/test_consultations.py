@@ -14,6 +14,7 @@ from participation.models import (
     AuditEvent,
     Comment,
     Consultation,
+    Organisation,
     Phase,
     Place,
     ProposalStatus,
@@ -1134,6 +1135,112 @@ def test_a_title_stored_with_markup_is_escaped(client, world):
         assert "<img src=x" not in page
 
 
+# --- working groups born from the consultation -------------------------------------
+
+
+def group_links(response) -> dict[str, str | None]:
+    """Each group listed as born from the consultation, with where its title
+    links (None for a title without a link)."""
+    page = response.get_data(as_text=True)
+    if 'id="groupes-de-travail"' not in page:
+        return {}
+    section = page.split('id="groupes-de-travail"', 1)[1].split("</section>", 1)[0]
+    found = {}
+    for item in re.findall(r"<li>(.*?)</li>", section, re.S):
+        link = re.search(r'<a href="([^"]+)">(.*?)</a>', item, re.S)
+        if link:
+            found[html.unescape(link[2])] = link[1]
+        else:
+            title = html.unescape(re.sub(r"<[^>]+>.*", "", item, flags=re.S))
+            found[" ".join(title.split())] = None
+    return found
+
+
+@pytest.fixture
+def born(world):
+    """A consultation in follow-up with two groups born from it: a published one
+    of the building, and an unpublished one where an association takes part."""
+    consultation = factories.consultation(world.building, Phase.FOLLOW_UP)
+    association = factories.organisation(name="Asso Tri")
+    published = factories.group(
+        world.building,
+        consultation=consultation,
+        title="Halls propres",
+        published_at=utcnow(),
+    )
+    private = factories.group(
+        world.building,
+        consultation=consultation,
+        title="Tri au pied des immeubles",
+        partners=[association],
+    )
+    factories.group(world.building, title="Sans consultation")
+    return consultation, published, private, association
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        (None, {"Halls propres": "showcase", "Tri au pied des immeubles": None}),
+        (
+            "other_resident",
+            {"Halls propres": "showcase", "Tri au pied des immeubles": None},
+        ),
+        ("resident", {"Halls propres": "group", "Tri au pied des immeubles": "group"}),
+        ("staff", {"Halls propres": "group", "Tri au pied des immeubles": "group"}),
+        (
+            "other_staff",
+            {"Halls propres": "showcase", "Tri au pied des immeubles": None},
+        ),
+    ],
+)
+def test_the_page_shows_the_groups_born_from_it_linked_as_each_may_read_them(
+    client, login, world, born, who, expected
+):
+    consultation, published, private, _ = born
+    ids = {"Halls propres": published.id, "Tri au pied des immeubles": private.id}
+    if who:
+        login(getattr(world, who))
+    response = client.get(f"/consultations/{consultation.id}")
+    assert "Groupes de travail nés de cette consultation" in text(response)
+    wanted = {
+        title: None
+        if kind is None
+        else (
+            f"/groupes/{ids[title]}"
+            if kind == "group"
+            else f"/initiatives/{ids[title]}"
+        )
+        for title, kind in expected.items()
+    }
+    assert group_links(response) == wanted
+
+
+def test_a_partner_taking_part_and_a_member_who_moved_away_reach_the_group(
+    client, login, world, born
+):
+    consultation, _, private, association = born
+    agent = factories.user(Role.PARTNER, association)
+    login(agent)
+    links = group_links(client.get(f"/consultations/{consultation.id}"))
+    assert links["Tri au pied des immeubles"] == f"/groupes/{private.id}"
+    client.post("/compte/deconnexion")
+    moved = factories.user(Role.RESIDENT)  # lives nowhere here any more
+    factories.member(private, moved)
+    login(moved)
+    links = group_links(client.get(f"/consultations/{consultation.id}"))
+    assert links == {
+        "Halls propres": f"/initiatives/{born[1].id}",
+        "Tri au pied des immeubles": f"/groupes/{private.id}",
+    }
+
+
+def test_without_groups_the_page_has_no_group_section(client, world):
+    consultation = factories.consultation(world.building, Phase.FOLLOW_UP)
+    response = client.get(f"/consultations/{consultation.id}")
+    assert "Groupes de travail nés" not in text(response)
+
+
 # --- query counts ---------------------------------------------------------------
 
 
@@ -1255,4 +1362,34 @@ def test_the_reports_page_costs_the_same_queries_whatever_the_number_of_reports(
             ]
         )
     db.session.commit()
+    assert measure(client, count_queries, url) == small
+
+
+@pytest.mark.parametrize("who", [None, "resident", "partner", "staff"])
+def test_the_page_costs_the_same_queries_whatever_the_number_of_groups_born_from_it(
+    client, login, world, count_queries, who
+):
+    consultation = factories.consultation(world.building, Phase.FOLLOW_UP)
+    ids = {"consultation": consultation.id, "building": world.building.id}
+    ids["partner_org"] = world.partner_org.id
+    ids["who"] = getattr(world, who).id if who else None
+    factories.group(world.building, consultation=consultation, title="Groupe 0")
+    if who:
+        login(getattr(world, who))
+    url = f"/consultations/{consultation.id}"
+    small = measure(client, count_queries, url)
+    db.session.remove()
+    consultation = db.session.get(Consultation, ids["consultation"])
+    building = db.session.get(Place, ids["building"])
+    city = db.session.get(Organisation, ids["partner_org"])
+    for n in range(1, 25):
+        item = factories.group(
+            building,
+            consultation=consultation,
+            title=f"Groupe {n}",
+            published_at=utcnow() if n % 2 else None,
+            partners=[city, factories.organisation(name=f"Asso {n}")] if n % 3 else [],
+        )
+        if who and n % 4 == 0:
+            factories.member(item, db.session.get(User, ids["who"]))
     assert measure(client, count_queries, url) == small

@@ -11,8 +11,10 @@ import pytest
 
 from participation.extensions import db
 from participation.models import (
+    Commitment,
     CommitmentStatus,
     MembershipStatus,
+    Objective,
     Organisation,
     OrganisationKind,
     Period,
@@ -214,12 +216,13 @@ def test_a_partner_sees_what_to_report_and_their_commitments(
     client, login, world, tilleuls, today
 ):
     group, _second, _elsewhere = tilleuls
-    due = factories.objective(
-        group, title="Objectif sans mesure", source_organisation_id=world.partner_org.id
-    )
-    stale = factories.objective(
-        group, title="Objectif ancien", source_organisation_id=world.partner_org.id
-    )
+    span = {
+        "source_organisation_id": world.partner_org.id,
+        "baseline_date": today - timedelta(days=200),
+        "target_date": today + timedelta(days=200),
+    }
+    due = factories.objective(group, title="Objectif sans mesure", **span)
+    stale = factories.objective(group, title="Objectif ancien", **span)
     factories.measurement(stale, today - timedelta(days=45), 9.0)
     login(world.partner)
     page = text(client.get("/"))
@@ -231,6 +234,7 @@ def test_a_partner_sees_what_to_report_and_their_commitments(
         not in page.split("Les engagements")[0].split("À renseigner")[1]
     )  # measured last month: nothing due
     assert "Relier le signalement" in page and "en retard" in page
+    assert "Rapporter une action" in page and "Signaler une action" not in page
     assert "Ouvrir un local" not in page  # the landlord's, and kept
     assert f'href="/objectifs/{due.id}/mesures/nouvelle"' in client.get("/").get_data(
         as_text=True
@@ -261,6 +265,200 @@ def test_other_staff_see_nothing_of_another_landlords_groups(
     assert "Aucun objectif en retard ni à surveiller." in page
     assert "Aucun engagement dépassé." in page
     assert "Relier le signalement" not in page
+
+
+def test_only_objectives_under_way_in_groups_still_joined_are_to_report(
+    client, login, world, tilleuls, today
+):
+    group, _second, _elsewhere = tilleuls
+    source = {"source_organisation_id": world.partner_org.id}
+    factories.objective(
+        group,
+        title="Objectif en cours",
+        baseline_date=today - timedelta(days=30),
+        target_date=today + timedelta(days=30),
+        **source,
+    )
+    factories.objective(
+        group,
+        title="Objectif du jour",  # its last day still counts
+        baseline_date=today - timedelta(days=30),
+        target_date=today,
+        **source,
+    )
+    factories.objective(
+        group,
+        title="Objectif terminé",
+        baseline_date=today - timedelta(days=400),
+        target_date=today - timedelta(days=1),
+        **source,
+    )
+    factories.objective(
+        group,
+        title="Objectif à venir",
+        baseline_date=today + timedelta(days=1),
+        target_date=today + timedelta(days=400),
+        **source,
+    )
+    left = factories.group(world.residence, title="Groupe quitté")
+    factories.objective(
+        left,
+        title="Objectif d'un groupe quitté",
+        baseline_date=today - timedelta(days=30),
+        target_date=today + timedelta(days=30),
+        **source,
+    )  # the partner's organisation is its source but no longer takes part
+    login(world.partner)
+    page = text(client.get("/"))
+    panel = page.split("À renseigner")[1].split("Les engagements")[0]
+    assert "Saisir une mesure : Objectif en cours" in panel
+    assert "Saisir une mesure : Objectif du jour" in panel
+    for absent in ["terminé", "à venir", "groupe quitté"]:
+        assert absent not in panel, absent
+    landing = dashboard.partner_landing(world.partner, utcnow())
+    assert "Objectif d'un groupe quitté" not in [
+        item.objective.title for item in landing.to_report
+    ]
+
+
+def test_a_partner_reaches_a_group_it_is_not_in_through_its_public_page(
+    client, login, world, tilleuls
+):
+    """The partner takes part in "Moins d'encombrants" only: "Hall propre" is
+    listed once published, with links to the showcase (not to pages that would
+    answer 403); unpublished, it is not listed at all."""
+    group, second, _elsewhere = tilleuls
+    objective = db.session.scalars(
+        db.select(Objective).filter_by(group_id=second.id)
+    ).one()
+    login(world.partner)
+    page = text(client.get(url(world.territory)))
+    assert "Moins d'encombrants" in page and "Hall propre" not in page
+    second.published_at = utcnow()
+    db.session.commit()
+    response = client.get(url(world.territory))
+    body = response.get_data(as_text=True)
+    assert "Hall propre" in text(response)
+    assert f'href="/initiatives/{second.id}"' in body
+    assert f'href="/initiatives/{second.id}#objectif-{objective.id}"' in body
+    assert f'href="/groupes/{second.id}"' not in body
+    assert f'href="/objectifs/{objective.id}"' not in body
+    assert f'href="/groupes/{group.id}"' in body  # the group it takes part in
+    for link in re.findall(r'href="(/(?:groupes|objectifs|initiatives)/[^"#]+)', body):
+        assert client.get(link).status_code == 200, link
+    board = dashboard.place_dashboard(world.partner, world.territory, date.today())
+    assert {row.group.title: row.can_view for row in board.groups} == {
+        "Hall propre": False,
+        "Moins d'encombrants": True,
+    }
+
+
+def test_a_resident_pending_far_away_is_not_linked_to_a_closed_group(
+    client, login, world
+):
+    far = factories.group(world.other_building, title="Groupe lointain")
+    factories.objective(far, title="Objectif lointain")
+    factories.member(far, world.resident, status=MembershipStatus.PENDING)
+    login(world.resident)
+    body = client.get("/").get_data(as_text=True)
+    assert "Groupe lointain" in body and "Objectif lointain" in body
+    assert f'href="/groupes/{far.id}"' not in body
+    far.published_at = utcnow()
+    db.session.commit()
+    body = client.get("/").get_data(as_text=True)
+    assert f'href="/initiatives/{far.id}"' in body
+
+
+def test_staff_watch_recent_objectives_only_and_see_how_many_more(
+    client, login, world, tilleuls, today
+):
+    group, _second, _elsewhere = tilleuls
+    for days in (30, 89):
+        late = factories.objective(
+            group,
+            title=f"Fini il y a {days} jours",
+            baseline_date=today - timedelta(days=400),
+            target_date=today - timedelta(days=days),
+        )
+        factories.measurement(late, today - timedelta(days=days + 10), 13.0)
+    long_ago = factories.objective(
+        group,
+        title="Fini il y a longtemps",
+        baseline_date=today - timedelta(days=500),
+        target_date=today - timedelta(days=91),
+    )
+    factories.measurement(long_ago, today - timedelta(days=100), 13.0)
+    landing = dashboard.staff_landing(world.staff, utcnow())
+    titles = [objective.title for objective, _a in landing.watch]
+    assert "Fini il y a 30 jours" in titles and "Fini il y a 89 jours" in titles
+    assert "Fini il y a longtemps" not in titles
+    assert landing.watch_total == 3  # with "Réduire les appels"
+    for i in range(dashboard.PANEL_ROWS):
+        behind = factories.objective(
+            group,
+            title=f"En retard {i}",
+            baseline_date=today - timedelta(days=300),
+            target_date=today + timedelta(days=60),
+        )
+        factories.measurement(behind, today - timedelta(days=10), 13.0)
+    login(world.staff)
+    page = text(client.get("/"))
+    assert "et 3 autres" in page
+    assert "Fini il y a longtemps" not in page
+
+
+def test_the_last_measurements_give_the_same_assessment_as_all_of_them(
+    world, tilleuls, today
+):
+    from participation.services import objectives as objective_service
+
+    group, _second, _elsewhere = tilleuls
+    start = today - timedelta(days=400)
+    moving = factories.objective(
+        group, baseline_date=start, target_date=today + timedelta(days=200)
+    )
+    for i, value in enumerate([14, 15, 13, 16, 12, 11, 12, 10, 9, 9.5, 8]):
+        factories.measurement(moving, start + timedelta(days=30 * (i + 1)), value)
+    objectives = db.session.scalars(db.select(Objective)).all()
+    assert dashboard.assessments(objectives) == objective_service.assessments(
+        objectives
+    )
+    points = dashboard.recent_points([moving.id])[moving.id]
+    assert len(points) == 6 and points[-1][1] == 8.0
+
+
+def focusable_regions(body: str) -> None:
+    """Every scrollable table wrapper can be reached with the keyboard and is
+    named by its table's caption (axe: scrollable-region-focusable)."""
+    wrappers = re.findall(r'<div class="table-wrap"[^>]*>', body)
+    assert wrappers
+    for tag in wrappers:
+        assert 'tabindex="0"' in tag and 'role="region"' in tag, tag
+        (caption,) = re.findall(r'aria-labelledby="([^"]+)"', tag)
+        assert body.count(f'id="{caption}"') == 1, caption
+        assert f'<caption id="{caption}"' in body, caption
+
+
+def test_scrollable_tables_are_keyboard_reachable(client, login, world, tilleuls):
+    group, _second, _elsewhere = tilleuls
+    commitment = db.session.scalars(
+        db.select(Commitment).filter_by(title="Relier le signalement")
+    ).one()
+    factories.action(commitment, date(2026, 3, 1), quantity=2.0, unit="t")
+    factories.member(group, world.resident)
+    login(world.staff)
+    for address in [
+        url(world.territory),
+        f"/groupes/{group.id}/engagements",
+        f"/groupes/{group.id}/membres",
+        f"/engagements/{commitment.id}",
+    ]:
+        response = client.get(address)
+        assert response.status_code == 200, address
+        focusable_regions(response.get_data(as_text=True))
+    client.post("/compte/deconnexion")
+    login(world.partner)
+    focusable_regions(client.get("/").get_data(as_text=True))
 
 
 # Query counts

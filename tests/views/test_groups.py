@@ -554,6 +554,30 @@ def test_staff_add_a_partner_organisation_with_its_representatives(
     assert groups.membership_of(lea, group).status is MembershipStatus.LEFT
 
 
+def test_removing_a_partner_still_needed_is_refused_with_the_reason(
+    client, login, world, group
+):
+    aim = factories.objective(
+        group, title="Encombrants", source_organisation=world.partner_org
+    )
+    factories.commitment(aim, world.partner_org, title="Collectes")
+    factories.member(group, world.partner)
+    login(world.staff)
+    response = client.post(
+        url(group, f"partenaires/{world.partner_org.id}/retirer"),
+        follow_redirects=True,
+    )
+    page = text(response)
+    assert (
+        "Ville Test est la source des mesures de l'objectif « Encombrants » : "
+        "choisissez d'abord une autre source." in page
+    )
+    assert "Ville Test a encore un engagement en cours dans ce groupe" in page
+    assert "ne participe plus au groupe" not in page
+    assert count(GroupPartner, GroupPartner.group_id == group.id) == 1
+    assert groups.membership_of(world.partner, group).is_active
+
+
 def test_staff_add_a_colleague_and_only_a_colleague(client, login, world, group):
     colleague = factories.user(Role.STAFF, world.landlord, display_name="Chloé")
     login(world.staff)

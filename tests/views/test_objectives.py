@@ -163,8 +163,8 @@ def test_a_decrease_on_track(client, login, setting):
     assert svg.count('class="line-chart-point"') == 3
     assert 'class="line-chart-trajectory"' in svg
     # ... and a data table with a caption and row headers.
-    assert "<caption>Données du graphique" in body
-    assert '<th scope="row"><time datetime="2026-03-31">mars 2026</time></th>' in body
+    assert '<caption id="courbe-donnees">Données du graphique' in body
+    assert '<th scope="row"><time datetime="2026-03">mars 2026</time></th>' in body
     # The measurements, newest first, with their source.
     rows = re.findall(r'<tr id="mesure-\d+">(.*?)</tr>', body, re.S)
     assert [re.search(r"<td>([^<]*)</td>", row).group(1) for row in rows] == [
@@ -232,6 +232,94 @@ def test_a_met_target_and_a_trend_going_the_wrong_way(client, login, setting):
     assert "En retard" in page
     assert "La tendance actuelle ne mène pas à la cible." in page
     assert "0 % du chemin parcouru : 16 signalements" in page  # −20 %, clamped
+
+
+def test_a_months_point_sits_above_its_months_label(client, login, setting):
+    """March's value (stored on 31 March) is drawn at the middle of March, at the
+    "mars" label, between the marks of 1 March and 1 April; not at April's."""
+    objective = setting.extra["objective"]
+    monthly(objective, (JAN, 13), (FEB, 12), (MAR, 11))
+    login(setting.resident)
+    svg = chart_svg(client.get(detail_url(objective)))
+    points = [
+        float(x)
+        for x in re.findall(r'<circle class="line-chart-point" cx="([\d.]+)"', svg)
+    ]
+    labels = {
+        label: float(x)
+        for x, label in re.findall(
+            r'<text class="line-chart-tick" x="([\d.]+)" y="2\d\d(?:\.0)?" '
+            r'text-anchor="middle">([^<]+)</text>',
+            svg,
+        )
+    }
+    marks = sorted(
+        float(x)
+        for x in re.findall(
+            r'<line class="line-chart-axis" x1="([\d.]+)" x2="\1" y1="200', svg
+        )
+    )
+    january, _february, march = points
+    assert labels["janv."] == january and labels["mars"] == march
+    assert "avr." not in labels  # every other month is labelled
+    below = max(m for m in marks if m < march)
+    above = min(m for m in marks if m > march)
+    # The marks around it are a month apart (1 March, 1 April), the point in
+    # the middle: 15 days after one, 16 days before the other.
+    day = (above - below) / 31
+    assert (march - below, above - march) == pytest.approx(
+        (15 * day, 16 * day), abs=0.05
+    )
+    assert below - january == pytest.approx(44 * day, abs=0.05)  # 16 Jan to 1 Mar
+
+
+def test_a_far_target_date_saved_before_the_checks_still_draws(client, login, setting):
+    objective = factories.objective(
+        setting.extra["group"],
+        target_date=date(9999, 12, 31),
+        source_organisation=setting.partner_org,
+    )
+    monthly(objective, (MAR, 11))
+    login(setting.resident)
+    response = client.get(detail_url(objective))
+    assert response.status_code == 200
+    x_labels = re.findall(r'y="220" text-anchor="middle">([^<]+)<', chart_svg(response))
+    assert x_labels == ["2500", "5000", "7500"]
+
+
+def test_the_scrolling_tables_can_be_reached_with_the_keyboard(client, login, setting):
+    """axe scrollable-region-focusable: each sideways-scrolling wrapper is
+    focusable and named by its table's caption."""
+    objective = setting.extra["objective"]
+    monthly(objective, (MAR, 11))
+    login(setting.resident)
+    body = client.get(detail_url(objective)).get_data(as_text=True)
+    for caption_id in ("courbe-donnees", "mesures-tableau"):
+        assert (
+            f'<div class="table-wrap" tabindex="0" role="region" '
+            f'aria-labelledby="{caption_id}">' in body
+        )
+        assert body.count(f'id="{caption_id}"') == 1
+        assert f'<caption id="{caption_id}">' in body
+
+
+def test_the_chart_table_without_an_id_is_named_by_its_caption(app, setting):
+    from flask import render_template_string
+
+    from participation.services.objectives import chart_geometry
+
+    chart = chart_geometry(setting.extra["objective"].plan, [])
+    with app.test_request_context():
+        body = render_template_string(
+            '{% from "_macros/linechart.html" import line_chart_table %}'
+            '{{ line_chart_table(chart, "Données « A »") }}',
+            chart=chart,
+        )
+    assert (
+        '<div class="table-wrap" tabindex="0" role="region" '
+        'aria-label="Données « A »">' in body
+    )
+    assert "<caption>Données « A »</caption>" in body
 
 
 def test_no_measurement_yet(client, login, setting):
@@ -367,23 +455,69 @@ def test_a_partner_reports_a_month_with_a_decimal_comma(client, login, setting):
     assert "11,5" in text(response)
 
 
-def test_a_month_typed_by_hand_and_a_day(client, login, setting):
+def test_a_month_typed_by_hand_then_a_day_is_refused(client, login, setting):
+    """Once an indicator has monthly values, the form offers only a month, and
+    a day (a stale form, a crafted post) is refused: no series mixes both."""
     objective = setting.extra["objective"]
     login(setting.staff)
-    client.post(
+    page = client.get(report_url(objective)).get_data(as_text=True)
+    assert 'name="period" type="radio" value="day"' in page  # both, at first
+    response = client.post(
         report_url(objective),
         data={"period": "month", "month": "02/2026", "value": "12", "day": "nonsense"},
     )
-    client.post(
+    assert response.status_code == 302
+    page = client.get(report_url(objective)).get_data(as_text=True)
+    assert 'type="radio"' not in page
+    assert '<input type="hidden" name="period" value="month">' in page
+    assert "Cet indicateur est suivi par mois" in text(
+        client.get(report_url(objective))
+    )
+    assert 'name="day"' not in page and 'name="month"' in page
+    response = client.post(
         report_url(objective),
-        data={"period": "day", "day": "15/03/2026", "value": "11", "month": "x"},
+        data={"period": "day", "day": "15/03/2026", "value": "1", "month": "x"},
+    )
+    assert response.status_code == 422
+    assert field_errors(response, "period") == (
+        "Cet indicateur est suivi par mois : indiquez un mois."
+    )
+    assert 'aria-describedby="month-hint period-errors"' in response.get_data(
+        as_text=True
     )
     rows = db.session.execute(
-        db.select(Measurement.measured_on, Measurement.period).order_by(
-            Measurement.measured_on
-        )
+        db.select(Measurement.measured_on, Measurement.period)
     ).all()
-    assert rows == [(FEB, Period.MONTH), (date(2026, 3, 15), Period.DAY)]
+    assert rows == [(FEB, Period.MONTH)]
+    # Without a period, the one in use is taken.
+    response = client.post(
+        report_url(objective), data={"month": "2026-03", "value": "11"}
+    )
+    assert response.status_code == 302
+    assert count(Measurement, Measurement.period == Period.MONTH) == 2
+
+
+def test_an_indicator_followed_by_day_offers_a_day(client, login, setting):
+    objective = setting.extra["objective"]
+    factories.measurement(objective, date(2026, 3, 15), 11, period=Period.DAY)
+    login(setting.partner)
+    page = client.get(report_url(objective)).get_data(as_text=True)
+    assert '<input type="hidden" name="period" value="day">' in page
+    assert 'name="day"' in page and 'name="month"' not in page
+    response = client.post(
+        report_url(objective),
+        data={"period": "month", "month": "2026-03", "value": "12"},
+    )
+    assert response.status_code == 422
+    assert "Cet indicateur est suivi par jour : indiquez un jour." in field_errors(
+        response, "period"
+    )
+    response = client.post(
+        report_url(objective),
+        data={"period": "day", "day": "2026-03-20", "value": "10"},
+    )
+    assert response.status_code == 302
+    assert count(Measurement) == 2
 
 
 @pytest.mark.parametrize(
@@ -509,6 +643,31 @@ def test_a_file_with_errors_on_lines_3_and_5_imports_nothing(client, login, sett
     assert "Ligne 5 : Le mois de mai 2026 n'est pas terminé" in page
     assert "Ligne 2" not in page and "Ligne 4" not in page
     assert count(Measurement) == 0
+
+
+def test_a_file_of_days_for_a_monthly_indicator_imports_nothing(client, login, setting):
+    objective = setting.extra["objective"]
+    monthly(objective, (MAR, 12))
+    login(setting.partner)
+    response = upload(client, objective, "date;valeur\n2026-03-15;1\n")
+    assert response.status_code == 422
+    assert "Ligne 2 : Cet indicateur est suivi par mois : indiquez un mois." in text(
+        response
+    )
+    assert count(Measurement) == 1
+
+
+def test_the_import_page_follows_the_period_in_use(client, login, setting):
+    objective = setting.extra["objective"]
+    factories.measurement(objective, date(2026, 3, 15), 11, period=Period.DAY)
+    login(setting.staff)
+    page = text(client.get(import_url(objective)))
+    assert "cet indicateur est suivi par jour" in page
+    assert "2026-01-01;14; 2026-01-08;14;" in page
+    response = client.get(import_url(objective) + "?modele=csv")
+    assert response.data.decode("utf-8-sig").startswith(
+        "date;valeur;note\n2026-01-01;14;\n2026-01-08;14;"
+    )
 
 
 def test_an_excel_file_is_imported(client, login, setting):
@@ -679,6 +838,55 @@ def test_a_bad_objective_is_refused_field_by_field(client, login, setting):
         data={**FORM, "baseline_value": "abc", "source_organisation_id": "1"},
     )
     assert "Indiquez un nombre" in field_errors(response, "baseline_value")
+
+
+def test_a_double_click_creates_one_objective(client, login, setting):
+    group = setting.extra["group"]
+    login(setting.staff)
+    data = {**FORM, "source_organisation_id": str(setting.partner_org.id)}
+    first = client.post(f"/groupes/{group.id}/objectifs/nouveau", data=data)
+    second = client.post(f"/groupes/{group.id}/objectifs/nouveau", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.location == second.location
+    assert count(Objective, Objective.title == "Plus de tri sélectif") == 1
+
+
+def test_a_target_date_in_year_9999_is_refused_not_a_crash(client, login, setting):
+    group = setting.extra["group"]
+    login(setting.staff)
+    response = client.post(
+        f"/groupes/{group.id}/objectifs/nouveau",
+        data={
+            **FORM,
+            "baseline_date": "1900-01-01",
+            "target_date": "9999-12-31",
+            "milestones-0-due_date": "5000-06-30",
+            "source_organisation_id": str(setting.partner_org.id),
+        },
+    )
+    assert response.status_code == 422
+    bounds = "entre le 10 avril 2006 et le 10 avril 2046."
+    assert f"La date cible doit être comprise {bounds}" in field_errors(
+        response, "target_date"
+    )
+    assert f"La date de départ doit être comprise {bounds}" in field_errors(
+        response, "baseline_date"
+    )
+    assert f"Jalon 1 : sa date doit être comprise {bounds}" in field_errors(
+        response, "milestones"
+    )
+    assert count(Objective, Objective.title == "Plus de tri sélectif") == 0
+    objective = setting.extra["objective"]
+    response = client.post(
+        f"/objectifs/{objective.id}/modifier",
+        data={
+            **FORM,
+            "target_date": "9999-12-31",
+            "source_organisation_id": str(setting.partner_org.id),
+        },
+    )
+    assert response.status_code == 422
+    assert "La date cible doit être comprise" in field_errors(response, "target_date")
 
 
 @pytest.mark.parametrize("who", ["resident", "partner", "volunteer", "other_staff"])

@@ -17,11 +17,13 @@ from participation.models import (
     AuditEvent,
     CommitmentStatus,
     GroupPartner,
+    Objective,
     OrganisationKind,
     Period,
     Role,
     WorkingGroup,
 )
+from participation.services import objectives
 from participation.timeutil import utcnow
 from tests import factories
 
@@ -116,6 +118,15 @@ def test_visitors_see_published_initiatives_only_newest_first(client, world, gro
     assert "1 objectif : 1 pas encore de mesure" in page
 
 
+def test_status_counts_agree_with_their_number(client, world, group):
+    publish(group)
+    for title in ("Moins de tags", "Moins de dépôts"):
+        done = factories.objective(group, title=title)
+        factories.measurement(done, date(2026, 3, 1), 4.0)  # the target: met
+    page = text(client.get("/initiatives/"))
+    assert "3 objectifs : 1 en bonne voie, 2 atteints" in page
+
+
 def test_the_list_filters_by_landlord(client, world, group):
     publish(group)
     publish(factories.group(world.other_building, title="Jardins d'Ailleurs"))
@@ -160,13 +171,46 @@ def test_a_visitor_reads_the_whole_initiative_without_anyones_name(
 
 
 @pytest.mark.parametrize("suffix", ["", ".csv", ".json"])
+@pytest.mark.parametrize(
+    "who", [None, "resident", "partner", "other_staff", "newcomer"]
+)
 def test_an_unpublished_or_unknown_initiative_is_not_found(
-    client, login, world, group, suffix
+    client, login, world, group, suffix, who
 ):
+    factories.member(group, world.partner)
+    if who:
+        login(getattr(world, who))  # a member, a resident of the place, a partner…
     assert client.get(f"/initiatives/{group.id}{suffix}").status_code == 404
     assert client.get(f"/initiatives/999999{suffix}").status_code == 404
-    login(world.staff)  # even its own staff read it on the group page instead
-    assert client.get(f"/initiatives/{group.id}{suffix}").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["staff", "admin"])
+def test_staff_preview_the_public_page_before_publishing(
+    client, login, world, group, who
+):
+    login(getattr(world, who))
+    response = client.get(f"/initiatives/{group.id}")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Aperçu — non publié" in page
+    for expected in [
+        "Moins d'encombrants aux Tilleuls",
+        "Réduire les dépôts",
+        "Collecte mensuelle",
+    ]:
+        assert expected in page
+    assert "Publiée le" not in page
+    body = response.get_data(as_text=True)
+    assert f'href="/groupes/{group.id}#vitrine-publique"' in body
+    assert f"/initiatives/{group.id}.csv" not in body  # the files come once published
+    for person in PEOPLE:
+        assert person not in body
+    # The open-data files stay unpublished, for staff too.
+    assert client.get(f"/initiatives/{group.id}.csv").status_code == 404
+    assert client.get(f"/initiatives/{group.id}.json").status_code == 404
+    assert client.get("/initiatives/999999").status_code == 404
+    publish(group)
+    assert "Aperçu — non publié" not in text(client.get(f"/initiatives/{group.id}"))
 
 
 def test_the_csv_export_is_excel_friendly_and_formula_safe(client, world, group):
@@ -188,6 +232,32 @@ def test_the_csv_export_is_excel_friendly_and_formula_safe(client, world, group)
         assert person not in data
 
 
+def test_the_csv_credits_each_measurement_to_whoever_entered_it(client, world, group):
+    """The staff enter a value for the waste service's indicator: the landlord is
+    credited for it, not the objective's data source."""
+    objective = db.session.scalars(
+        db.select(Objective).filter_by(group_id=group.id)
+    ).one()
+    objectives.record_measurement(
+        world.staff, objective, date(2026, 3, 15), Period.MONTH, 10.0, "", utcnow()
+    )
+    publish(group)
+    data = client.get(f"/initiatives/{group.id}.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(data[1:])))
+    measured = [(r["date"], r["organisation"]) for r in rows if r["type"] == "mesure"]
+    assert measured == [
+        ("2026-01-31", "Métropole"),
+        ("2026-02-28", "Métropole"),
+        ("2026-03-31", "Habitat Test"),
+    ]
+    exported = json.loads(client.get(f"/initiatives/{group.id}.json").data)
+    (item,) = exported["initiative"]["objectives"]
+    assert item["measurements"][-1]["organisation"] == "Habitat Test"
+    assert item["data_source"] == "Métropole"
+    page = text(client.get(f"/initiatives/{group.id}"))
+    assert "Mesures saisies par Métropole, Habitat Test" in page
+
+
 def test_the_json_export_parses_with_the_expected_keys(client, world, group):
     publish(group)
     response = client.get(f"/initiatives/{group.id}.json")
@@ -202,6 +272,7 @@ def test_the_json_export_parses_with_the_expected_keys(client, world, group):
         "period": "month",
         "value": 11.0,
         "corrected": False,
+        "organisation": "Métropole",
     }
     assert objective["actions"][0]["organisation"] == "Métropole"
     raw = response.get_data(as_text=True)
@@ -218,7 +289,9 @@ def test_staff_publish_from_the_group_page_and_land_on_the_public_page(
     login(world.staff)
     panel = text(client.get(f"/groupes/{group.id}"))
     assert "Vitrine publique" in panel and "Publier l'initiative" in panel
-    response = client.post(f"/groupes/{group.id}/publier", data={"summary": SUMMARY})
+    response = client.post(
+        f"/groupes/{group.id}/publier", data={"summary": SUMMARY, "reviewed": "y"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/initiatives/{group.id}"
     assert fresh(group).published_at is not None
@@ -252,9 +325,59 @@ def test_visitors_are_sent_to_log_in(client, world, group):
     assert fresh(group).published_at is None
 
 
+def test_the_panel_says_what_becomes_public_and_links_to_the_preview(
+    client, login, world, group
+):
+    login(world.staff)
+    response = client.get(f"/groupes/{group.id}")
+    panel = text(response).split("Vitrine publique", 1)[1]
+    for expected in [
+        "le résumé ci-dessous",
+        "la charte du groupe",
+        "les organisations partenaires et leur rôle",
+        "les objectifs, leurs jalons et leurs mesures",
+        "les engagements et les actions, tels qu'ils ont été rédigés",
+        "Ne sont jamais publiés : les noms, les adresses e-mail et les comptes",
+        "J'ai relu ces textes : ils ne contiennent aucune donnée personnelle "
+        "(nom, adresse, téléphone…)",
+        "Voir l'aperçu de la page publique",
+    ]:
+        assert expected in panel, expected
+    assert "Jamais de donnée personnelle" not in panel
+    body = response.get_data(as_text=True)
+    assert f'href="/initiatives/{group.id}"' in body
+    assert 'type="checkbox" id="reviewed" name="reviewed"' in body
+    assert '<label for="reviewed">' in body
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_publishing_without_ticking_the_review_box_is_refused(
+    client, login, world, group, published
+):
+    if published:
+        publish(group)
+    login(world.staff)
+    response = client.post(
+        f"/groupes/{group.id}/publier",
+        data={"summary": "Un nouveau résumé qui n'a pas été relu."},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="reviewed-errors"' in page
+    assert 'aria-invalid="true" aria-describedby="reviewed-errors"' in page
+    assert "confirmer que vous avez relu les textes" in text(response)
+    assert ">Un nouveau résumé qui n&#39;a pas été relu.</textarea>" in page
+    group = fresh(group)
+    assert (group.published_at is not None) is published
+    assert group.showcase_summary == (SUMMARY if published else "")
+    assert db.session.scalars(db.select(AuditEvent.action)).all() == []
+
+
 def test_a_short_summary_is_refused_next_to_the_field(client, login, world, group):
     login(world.staff)
-    response = client.post(f"/groupes/{group.id}/publier", data={"summary": "Bref"})
+    response = client.post(
+        f"/groupes/{group.id}/publier", data={"summary": "Bref", "reviewed": "y"}
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="summary-errors"' in page
@@ -266,7 +389,9 @@ def test_a_short_summary_is_refused_next_to_the_field(client, login, world, grou
 def test_a_group_without_objective_is_not_published(client, login, world):
     empty = factories.group(world.territory)
     login(world.staff)
-    response = client.post(f"/groupes/{empty.id}/publier", data={"summary": SUMMARY})
+    response = client.post(
+        f"/groupes/{empty.id}/publier", data={"summary": SUMMARY, "reviewed": "y"}
+    )
     assert response.status_code == 422
     assert "au moins un objectif" in text(response)
     assert fresh(empty).published_at is None
@@ -279,11 +404,14 @@ def test_staff_unpublish_and_the_page_disappears(client, login, world, group):
     assert response.headers["Location"] == f"/groupes/{group.id}"
     assert "n'est plus publique" in text(client.get(response.headers["Location"]))
     assert fresh(group).published_at is None
-    assert client.get(f"/initiatives/{group.id}").status_code == 404
+    assert "Aperçu — non publié" in text(client.get(f"/initiatives/{group.id}"))
+    assert client.get(f"/initiatives/{group.id}.csv").status_code == 404
     again = client.post(f"/groupes/{group.id}/depublier", follow_redirects=True)
     assert "n'est pas publiée" in text(again)
     actions = db.session.scalars(db.select(AuditEvent.action)).all()
     assert actions.count("group.unpublish") == 1
+    client.post("/compte/deconnexion")
+    assert client.get(f"/initiatives/{group.id}").status_code == 404
 
 
 def test_publishing_needs_the_csrf_token(world_csrf):

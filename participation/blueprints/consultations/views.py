@@ -36,6 +36,7 @@ from participation.services import (
     InvalidTransition,
     ValidationError,
     consultations,
+    groups,
     places,
     proposals,
 )
@@ -143,12 +144,15 @@ def detail(consultation_id: int):
                 until=end + timedelta(days=7) if end else None
             ),
         }
+    born = groups.born_from(consultation)
     return render_template(
         "consultations/detail.html",
         consultation=consultation,
         page=page,
         filters=filters,
         ancestors=places.ancestors_by_id([consultation.place]),
+        born_groups=born,
+        memberships=groups.memberships_in(current_user, born),
         now=now,
         **staff,
     )

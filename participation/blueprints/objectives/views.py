@@ -24,6 +24,7 @@ from participation.models import (
     Measurement,
     MeasurementRevision,
     Objective,
+    Period,
     WorkingGroup,
 )
 from participation.services import ValidationError, commitments, groups, objectives
@@ -209,10 +210,11 @@ def detail(objective_id: int):
 @login_required
 def report_measurement(objective_id: int):
     """The data source's partner (or the staff) reports a value for a month or
-    a day."""
+    a day; once the indicator has values, only for the same kind of period."""
     objective = _load(objective_id)
     authorize(permissions.can_report_measurement(current_user, objective))
-    form = MeasurementForm()
+    in_use = objectives.period_in_use(objective)
+    form = MeasurementForm(period=in_use.value if in_use else Period.MONTH.value)
     if form.validate_on_submit():
         try:
             objectives.record_measurement(
@@ -231,7 +233,10 @@ def report_measurement(objective_id: int):
             return _to_detail(objective, "mesures")
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "objectives/report_measurement.html", form=form, objective=objective
+        "objectives/report_measurement.html",
+        form=form,
+        objective=objective,
+        in_use=in_use,
     ), status
 
 
@@ -242,9 +247,10 @@ def import_measurements(objective_id: int):
     downloads a file to fill in."""
     objective = _load(objective_id)
     authorize(permissions.can_report_measurement(current_user, objective))
+    in_use = objectives.period_in_use(objective)
     if request.args.get("modele") == "csv":
         return Response(
-            objectives.csv_template(objective).encode("utf-8-sig"),
+            objectives.csv_template(objective, in_use).encode("utf-8-sig"),
             mimetype="text/csv",
             headers={
                 "Content-Disposition": "attachment; "
@@ -287,7 +293,8 @@ def import_measurements(objective_id: int):
         form=form,
         objective=objective,
         lines=lines,
-        example=objectives.csv_template(objective),
+        example=objectives.csv_template(objective, in_use),
+        in_use=in_use,
     ), status
 
 

@@ -29,8 +29,10 @@ from participation.timeutil import utcnow
 PER_PAGE = 20
 
 
-def _published(group_id: int) -> WorkingGroup:
-    """The group, or 404 when it does not exist or is not published."""
+def _published(group_id: int, preview: bool = False) -> WorkingGroup:
+    """The group, or 404 when it does not exist or is not published — unless
+    ``preview`` and the user manages it (staff check the page before publishing;
+    nobody else may tell that the group exists)."""
     group = db.get_or_404(
         WorkingGroup,
         group_id,
@@ -39,7 +41,9 @@ def _published(group_id: int) -> WorkingGroup:
             db.joinedload(WorkingGroup.landlord),
         ],
     )
-    if not group.is_published:
+    if not group.is_published and not (
+        preview and permissions.can_manage_group(current_user, group)
+    ):
         abort(404)
     return group
 
@@ -72,11 +76,13 @@ def index():
 
 @bp.get("/initiatives/<int:group_id>")
 def detail(group_id: int):
-    """The public page of an initiative: no personal data."""
-    group = _published(group_id)
+    """The public page of an initiative: no personal data. Its staff preview it
+    before it is published (with a banner saying so)."""
+    group = _published(group_id, preview=True)
     return render_template(
         "showcase/detail.html",
         group=group,
+        preview=not group.is_published,
         initiative=showcase.public_initiative(group, utcnow()),
         page_url=url_for("showcase.detail", group_id=group.id, _external=True),
     )
@@ -122,7 +128,13 @@ def publish(group_id: int):
     if form.validate_on_submit():
         first = not group.is_published
         try:
-            showcase.publish(current_user, group, form.summary.data or "", utcnow())
+            showcase.publish(
+                current_user,
+                group,
+                form.summary.data or "",
+                utcnow(),
+                reviewed=bool(form.reviewed.data),
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
