@@ -43,7 +43,7 @@ from participation.services import (
     require,
 )
 from participation.text import clean_line, render_markdown
-from participation.timeutil import PARIS
+from participation.timeutil import local_date
 
 TITLE_LENGTH = (3, 200)
 DETAILS_LENGTH = 5000
@@ -65,11 +65,6 @@ STATUS_LABELS = {
     CommitmentStatus.KEPT: _l("tenu"),
     CommitmentStatus.NOT_KEPT: _l("non tenu"),
 }
-
-
-def local_today(now: datetime) -> date:
-    """The date in Paris at ``now`` (what "today" means to the people here)."""
-    return now.astimezone(PARIS).date()
 
 
 def _add_years(day: date, years: int) -> date:
@@ -386,7 +381,7 @@ def report_action(
     errors: dict[str | None, str] = {}
     if done_on is None:
         errors["done_on"] = _("Indiquez la date de l'action.")
-    elif done_on > local_today(now):
+    elif done_on > local_date(now):
         errors["done_on"] = _("La date ne peut pas être dans le futur.")
     elif done_on < objective.baseline_date:
         errors["done_on"] = _(
@@ -615,7 +610,7 @@ def remind_due_commitments(now: datetime, days: int = 7) -> int:
     anything is sent, so two runs at once (or a run again) never remind twice.
     Moving a commitment's due date clears ``reminded_at``.
     """
-    today = local_today(now)
+    today = local_date(now)
     due = db.session.scalars(
         select(Commitment)
         .where(

@@ -36,7 +36,7 @@ from participation.services.indicators import (
     Status,
     assess,
 )
-from participation.timeutil import PARIS
+from participation.timeutil import local_date
 
 #: The order statuses are counted and shown in: what needs attention first.
 STATUS_ORDER = (
@@ -54,11 +54,6 @@ PANEL_ROWS = 8
 #: behind (older ones are for the group and place pages, not for every visit).
 WATCH_AFTER_TARGET = timedelta(days=90)
 OPEN_STATUSES = [s for s in CommitmentStatus if s.is_open]
-
-
-def today_of(now: datetime) -> date:
-    """The date in France at ``now`` (due dates are French calendar days)."""
-    return now.astimezone(PARIS).date()
 
 
 def recent_points(
@@ -294,7 +289,7 @@ class Landing:
 def resident_landing(user: User, homes: Sequence[Residency], now: datetime) -> Landing:
     """A resident's groups — those they belong to or asked to join, and those of
     the places where they live — each with its objectives' statuses."""
-    landing = Landing(today=today_of(now))
+    landing = Landing(today=local_date(now))
     paths = [r.dwelling.place.path for r in homes]
     covers = [literal(path).startswith(Place.path) for path in paths]
     mine = select(GroupMember.group_id).where(
@@ -332,7 +327,7 @@ def partner_landing(user: User, now: datetime) -> Landing:
     (objectives under way — between their baseline and target dates — of groups it
     still takes part in, whose latest value is older than a month, or none), and
     its open commitments by due date."""
-    landing = Landing(today=today_of(now))
+    landing = Landing(today=local_date(now))
     org = user.organisation_id
     if org is None:
         return landing
@@ -387,7 +382,7 @@ def staff_landing(user: User, now: datetime) -> Landing:
     "en retard" or "à surveiller" (among those whose target date is at most
     :data:`WATCH_AFTER_TARGET` behind, each assessed from its last few
     measurements), commitments past due, membership requests."""
-    landing = Landing(today=today_of(now))
+    landing = Landing(today=local_date(now))
     landlord_ids = permissions.managed_landlord_ids(user)
 
     def scoped(query):

@@ -47,7 +47,7 @@ from participation.services.indicators import (
     assess,
 )
 from participation.text import clean_line, clean_text, render_markdown
-from participation.timeutil import PARIS
+from participation.timeutil import local_date
 
 TITLE_LENGTH = (5, 160)
 INDICATOR_LENGTH = (3, 160)
@@ -118,11 +118,6 @@ def parse_month(text: str | None) -> date | None:
     else:
         raise ValueError(cleaned)
     return date(year, month, 1)  # ValueError for month 13
-
-
-def local_today(now: datetime) -> date:
-    """Today's date in France (measurements are dated as people live them)."""
-    return now.astimezone(PARIS).date()
 
 
 def years_from(day: date, years: int) -> date:
@@ -494,7 +489,7 @@ def create_objective(
         (nothing is saved).
     """
     require(permissions.can_manage_group(actor, group))
-    cleaned = _check_objective(group, values, None, local_today(now))
+    cleaned = _check_objective(group, values, None, local_date(now))
     twin = db.session.scalars(
         select(Objective)
         .where(
@@ -542,7 +537,7 @@ def update_objective(
     """
     group = objective.group
     require(permissions.can_manage_group(actor, group))
-    cleaned = _check_objective(group, values, objective, local_today(now))
+    cleaned = _check_objective(group, values, objective, local_date(now))
     milestones = cleaned.pop("milestones")
     changed = sorted(k for k, v in cleaned.items() if getattr(objective, k) != v)
     before = {k: _json(getattr(objective, k)) for k in PLAN_FIELDS if k in changed}
@@ -659,7 +654,7 @@ def record_measurement(
         errors["period"] = _mixing_message(in_use)
     elif on is None:
         errors["measured_on"] = _("Indiquez le mois ou la date de la mesure.")
-    elif message := _date_error(objective, on, period, local_today(now)):
+    elif message := _date_error(objective, on, period, local_date(now)):
         errors["measured_on"] = message
     elif _taken(objective, on):
         errors["measured_on"] = _duplicate_message(on, period)
@@ -978,7 +973,7 @@ def import_measurements(
             {"file": _("Le fichier dépasse 1 Mo : découpez-le en plusieurs fichiers.")}
         )
     rows, errors = _read_rows(_decode(data))
-    today = local_today(now)
+    today = local_date(now)
     measured = db.session.execute(
         select(Measurement.measured_on, Measurement.period)
         .where(Measurement.objective_id == objective.id)

@@ -34,7 +34,7 @@ from participation.services import (
     notifications,
 )
 from participation.services.commitments import CommitmentValues, PartyScore
-from participation.timeutil import utcnow
+from participation.timeutil import local_date, utcnow
 from tests import factories
 
 #: 15 March 2026, 11:00 in Paris; the default objective runs 2026-01-01 → 2027-01-01.
@@ -824,7 +824,7 @@ def test_the_notify_due_command_reminds_and_says_how_many(app, world, setting):
     factories.commitment(
         setting.objective,
         setting.city,
-        due_date=commitments.local_today(utcnow()) + timedelta(days=2),
+        due_date=local_date(utcnow()) + timedelta(days=2),
     )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["notify-due"])

@@ -25,11 +25,11 @@ from participation.models import (
     User,
 )
 from participation.services import commitments
-from participation.timeutil import utcnow
+from participation.timeutil import local_date, utcnow
 from tests import factories
 
 LOGIN = "/compte/connexion"
-TODAY = commitments.local_today(utcnow())
+TODAY = local_date(utcnow())
 
 
 # --- helpers ------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from participation.models import (
 from participation.services import dashboard
 from participation.services.indicators import Status
 from participation.services.places import add_place
-from participation.timeutil import utcnow
+from participation.timeutil import local_date, utcnow
 from tests import factories
 
 
@@ -47,7 +47,7 @@ def month_end(day: date, months: int) -> date:
 
 @pytest.fixture
 def today():
-    return dashboard.today_of(utcnow())
+    return local_date(utcnow())
 
 
 @pytest.fixture
@@ -469,7 +469,7 @@ def grow(ids: dict[str, int], n: int = 15) -> None:
     world's landlord's places, for each role's panels and the dashboard."""
     residence = db.session.get(Place, ids["residence"])
     partner_org = db.session.get(Organisation, ids["partner_org"])
-    today = dashboard.today_of(utcnow())
+    today = local_date(utcnow())
     for i in range(n):
         building = add_place(residence.landlord, residence, f"Bâtiment G{i:02}")
         group = factories.group(building, partners=[partner_org])

@@ -31,7 +31,7 @@ from participation.services import (
     commitments,
     groups,
 )
-from participation.timeutil import utcnow
+from participation.timeutil import local_date, utcnow
 
 #: The group with what permissions and party choices read (partners, landlord).
 _GROUP = (
@@ -141,7 +141,7 @@ def detail(commitment_id: int):
     """A commitment: who, what, by when, how it stands, and its actions."""
     commitment = _commitment(commitment_id)
     _authorize_view(commitment.objective.group)
-    today = commitments.local_today(utcnow())
+    today = local_date(utcnow())
     return render_template(
         "commitments/detail.html",
         commitment=commitment,
@@ -209,7 +209,7 @@ def report_action(commitment_id: int):
         "commitments/report_action.html",
         form=form,
         commitment=commitment,
-        today=commitments.local_today(now),
+        today=local_date(now),
     )
     return page, 422 if form.errors or form.form_errors else 200
 
@@ -221,7 +221,7 @@ def scorecard(group_id: int):
     pending, not kept."""
     group = db.get_or_404(WorkingGroup, group_id, options=list(_GROUP))
     _authorize_view(group)
-    today = commitments.local_today(utcnow())
+    today = local_date(utcnow())
     items = commitments.group_commitments(group)
     return render_template(
         "commitments/scorecard.html",

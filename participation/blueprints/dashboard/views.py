@@ -11,7 +11,7 @@ from participation.blueprints.dashboard import bp
 from participation.extensions import db
 from participation.models import Place
 from participation.services import dashboard, places
-from participation.timeutil import utcnow
+from participation.timeutil import local_date, utcnow
 
 
 @bp.get("/lieux/<int:place_id>/tableau-de-bord")
@@ -21,9 +21,7 @@ def place(place_id: int):
     place = db.get_or_404(Place, place_id, options=[db.joinedload(Place.landlord)])
     groups = dashboard.groups_below(place)
     authorize(permissions.can_view_place_dashboard(current_user, place, groups))
-    board = dashboard.place_dashboard(
-        current_user, place, dashboard.today_of(utcnow()), groups
-    )
+    board = dashboard.place_dashboard(current_user, place, local_date(utcnow()), groups)
     return render_template(
         "dashboard/place.html",
         place=place,

@@ -31,12 +31,11 @@ from participation.services import ValidationError, commitments, groups, objecti
 from participation.services.objectives import (
     MAX_IMPORT_BYTES,
     ImportFailed,
-    local_today,
     number,
     period_label,
     when_label,
 )
-from participation.timeutil import utcnow
+from participation.timeutil import local_date, utcnow
 
 #: The group as its permissions need it (place, partners), with the objective.
 _WITH_GROUP = [
@@ -193,7 +192,7 @@ def detail(objective_id: int):
     group = objective.group
     member = groups.membership_of(current_user, group)
     authorize(permissions.can_view_group(current_user, group, member))
-    today = local_today(utcnow())
+    today = local_date(utcnow())
     return render_template(
         "objectives/detail.html",
         page=objectives.objective_page(objective, today),
