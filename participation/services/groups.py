@@ -609,20 +609,25 @@ def _rows_of(group: WorkingGroup, user_ids: Iterable[int]) -> dict[int, GroupMem
     }
 
 
-def partner_users(organisation: Organisation) -> list[User]:
-    """The active partner accounts of an organisation (its possible
-    representatives), by name."""
+def _active_accounts(organisation_id: int, role: Role) -> list[User]:
+    """The active accounts of an organisation with that role, by name."""
     return list(
         db.session.scalars(
             select(User)
             .where(
-                User.organisation_id == organisation.id,
-                User.role == Role.PARTNER,
+                User.organisation_id == organisation_id,
+                User.role == role,
                 User.active.is_(True),
             )
             .order_by(User.display_name, User.id)
         )
     )
+
+
+def partner_users(organisation: Organisation) -> list[User]:
+    """The active partner accounts of an organisation (its possible
+    representatives), by name."""
+    return _active_accounts(organisation.id, Role.PARTNER)
 
 
 def add_partner(
@@ -804,17 +809,7 @@ def remove_partner(
 
 def staff_users(group: WorkingGroup) -> list[User]:
     """The active staff accounts of the group's landlord, by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.organisation_id == group.landlord_id,
-                User.role == Role.STAFF,
-                User.active.is_(True),
-            )
-            .order_by(User.display_name, User.id)
-        )
-    )
+    return _active_accounts(group.landlord_id, Role.STAFF)
 
 
 def add_staff_member(
