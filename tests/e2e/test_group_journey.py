@@ -310,8 +310,9 @@ def test_a_visitor_reads_the_published_initiative(
     assert csv_file.headers["content-type"].startswith("text/csv")
     text = csv_file.body().decode("utf-8-sig")
     assert text.startswith("type,objectif_id,objectif,")
-    assert f"mesure,1,{OBJECTIVE}," in text
-    assert f"action,1,{OBJECTIVE}," in text
+    # Ids differ between databases (PostgreSQL sequences are not reset).
+    assert re.search(rf"^mesure,\d+,{re.escape(OBJECTIVE)},", text, re.M)
+    assert re.search(rf"^action,\d+,{re.escape(OBJECTIVE)},", text, re.M)
     assert COMMITMENT in text
     assert_anonymous(text)
     json_file = page.request.get(live_server(json_href))
@@ -323,11 +324,14 @@ def test_a_visitor_reads_the_published_initiative(
     assert_anonymous(json.dumps(data, ensure_ascii=False))
 
     # An initiative that does not exist: 404, page and files alike.
-    response = page.goto(live_server("/initiatives/9999"))
+    response = page.goto(live_server("/initiatives/987654321"))
     assert response.status == 404
     check("initiative-unknown")
     for suffix in (".csv", ".json"):
-        assert page.request.get(live_server(f"/initiatives/9999{suffix}")).status == 404
+        assert (
+            page.request.get(live_server(f"/initiatives/987654321{suffix}")).status
+            == 404
+        )
 
     # Staff take the initiative off the showcase: it is gone for visitors.
     log_in(page, live_server, f"equipe@{DOMAIN}")
