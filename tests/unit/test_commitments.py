@@ -36,6 +36,7 @@ from participation.services import (
 from participation.services.commitments import CommitmentValues, PartyScore
 from participation.timeutil import local_date, utcnow
 from tests import factories
+from tests.pages import count
 
 #: 15 March 2026, 11:00 in Paris; the default objective runs 2026-01-01 → 2027-01-01.
 NOW = datetime(2026, 3, 15, 10, 0, tzinfo=UTC)
@@ -97,13 +98,6 @@ def values(organisation=None, **changes) -> CommitmentValues:
         "due_date": date(2026, 6, 30),
     }
     return CommitmentValues(**{**base, **changes})
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(model).where(*where)
-    )
 
 
 def told(kind: NotificationKind) -> dict[int, dict]:

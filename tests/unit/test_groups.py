@@ -37,6 +37,7 @@ from participation.services import (
 from participation.services.indicators import Status
 from participation.timeutil import utcnow
 from tests import factories
+from tests.pages import count, fresh
 
 #: Everyone the permission matrices ask about.
 ROLES = [
@@ -66,13 +67,6 @@ def check(allowed: set[str], role: str, answer: bool) -> None:
     )
 
 
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(model).where(*where)
-    )
-
-
 def audit_actions() -> list[str]:
     db.session.rollback()
     return list(db.session.scalars(db.select(AuditEvent.action)))
@@ -87,12 +81,6 @@ def notes(user, kind: NotificationKind) -> list[Notification]:
             )
         )
     )
-
-
-def fresh(item):
-    db.session.rollback()
-    db.session.refresh(item)
-    return item
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from participation.services.objectives import (
     record_measurement,
 )
 from tests import factories
+from tests.pages import count
 
 #: 10 April 2026, noon in Paris: March 2026 is over, April is not.
 NOW = datetime(2026, 4, 10, 10, 0, tzinfo=UTC)
@@ -73,13 +74,6 @@ def values(world, **changes) -> ObjectiveValues:
     }
     base.update(changes)
     return ObjectiveValues(**base)
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(model).where(*where)
-    )
 
 
 def audits(action: str) -> list[AuditEvent]:

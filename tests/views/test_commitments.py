@@ -27,43 +27,13 @@ from participation.models import (
 from participation.services import commitments
 from participation.timeutil import local_date, utcnow
 from tests import factories
+from tests.pages import count, field_errors, fresh, text
 
 LOGIN = "/compte/connexion"
 TODAY = local_date(utcnow())
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def text(response) -> str:
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
-
-
-def field_errors(response, field_id: str) -> str:
-    found = re.search(
-        rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>',
-        response.get_data(as_text=True),
-        re.S,
-    )
-    return (
-        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
-        if found
-        else ""
-    )
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(model).where(*where)
-    )
-
-
-def fresh(item):
-    db.session.rollback()
-    db.session.refresh(item)
-    return item
 
 
 def token_of(page: str) -> str:

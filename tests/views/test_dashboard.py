@@ -3,7 +3,6 @@ what they count, and a fixed number of queries whatever the data."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, timedelta
 
@@ -27,11 +26,7 @@ from participation.services.indicators import Status
 from participation.services.places import add_place
 from participation.timeutil import local_date, utcnow
 from tests import factories
-
-
-def text(response) -> str:
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
+from tests.pages import text
 
 
 def url(place: Place) -> str:

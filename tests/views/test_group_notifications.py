@@ -3,9 +3,6 @@ services write — and with keys missing; the preferences list the new kinds."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 
 from participation.extensions import db
@@ -13,11 +10,7 @@ from participation.models import Notification, NotificationKind
 from participation.services import notifications
 from participation.timeutil import utcnow
 from tests import factories
-
-
-def text(response) -> str:
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
+from tests.pages import text
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ forms and their French messages, CSRF, and query counts."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, timedelta
 
@@ -28,6 +27,7 @@ from participation.models import (
 from participation.services import groups
 from participation.timeutil import PARIS, utcnow
 from tests import factories
+from tests.pages import count, field_errors, fresh, text
 
 LOGIN = "/compte/connexion"
 CHARTER = {
@@ -39,38 +39,6 @@ CHARTER = {
 
 
 # --- helpers ----------------------------------------------------------------------
-
-
-def text(response) -> str:
-    """The page's visible text, tags removed and spaces collapsed."""
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
-
-
-def field_errors(response, field_id: str) -> str:
-    found = re.search(
-        rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>',
-        response.get_data(as_text=True),
-        re.S,
-    )
-    return (
-        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
-        if found
-        else ""
-    )
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(model).where(*where)
-    )
-
-
-def fresh(item):
-    db.session.rollback()
-    db.session.refresh(item)
-    return item
 
 
 def url(group, action: str = "") -> str:

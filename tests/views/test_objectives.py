@@ -27,6 +27,7 @@ from participation.models import (
 )
 from participation.services.indicators import Direction
 from tests import factories
+from tests.pages import count, field_errors, text
 
 #: 10 April 2026 in Paris: March is over, April is not.
 NOW = datetime(2026, 4, 10, 10, 0, tzinfo=UTC)
@@ -69,36 +70,10 @@ def setting(world):
 # --- helpers ----------------------------------------------------------------------
 
 
-def text(response) -> str:
-    """The page's visible text, tags removed and spaces collapsed."""
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
-
-
-def field_errors(response, field_id: str) -> str:
-    found = re.search(
-        rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>',
-        response.get_data(as_text=True),
-        re.S,
-    )
-    return (
-        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
-        if found
-        else ""
-    )
-
-
 def chart_svg(response) -> str:
     """The line chart's SVG (not the legend's swatches)."""
     body = response.get_data(as_text=True)
     return re.search(r'<svg class="chart line-chart".*?</svg>', body, re.S).group(0)
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(model).where(*where)
-    )
 
 
 def switch(client, login, user):

@@ -26,6 +26,7 @@ from participation.models import (
 from participation.services import consultations, proposals
 from participation.timeutil import utcnow
 from tests import factories
+from tests.pages import count, field_errors, fresh, text
 
 LOGIN = "/compte/connexion"
 IDEA = {"title": "Un local pour les vélos", "body": "Au rez-de-chaussée, fermé à clé."}
@@ -34,43 +35,9 @@ IDEA = {"title": "Un local pour les vélos", "body": "Au rez-de-chaussée, ferm�
 # --- helpers ----------------------------------------------------------------------
 
 
-def text(response) -> str:
-    """The page's visible text, tags removed and spaces collapsed."""
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
-
-
-def field_errors(response, field_id: str) -> str:
-    """The error list shown next to a field (empty when there is none)."""
-    found = re.search(
-        rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>',
-        response.get_data(as_text=True),
-        re.S,
-    )
-    return (
-        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
-        if found
-        else ""
-    )
-
-
-def count(model, *where) -> int:
-    """Rows committed to the database (uncommitted changes are discarded first)."""
-    db.session.rollback()
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(model).where(*where)
-    )
-
-
 def audit_actions() -> list[str]:
     db.session.rollback()
     return list(db.session.scalars(db.select(AuditEvent.action)))
-
-
-def fresh(item):
-    db.session.rollback()
-    db.session.refresh(item)
-    return item
 
 
 def create_url(consultation) -> str:

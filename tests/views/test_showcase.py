@@ -4,7 +4,6 @@ download their data; only the landlord's staff publish; nothing personal shows."
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -26,20 +25,10 @@ from participation.models import (
 from participation.services import objectives
 from participation.timeutil import utcnow
 from tests import factories
+from tests.pages import fresh, text
 
 SUMMARY = "Un an d'efforts : deux fois moins de dépôts d'encombrants."
 PEOPLE = ["Nadia Secret", "nadia@secret.fr", "Aïcha Secret", "aicha@secret.fr"]
-
-
-def text(response) -> str:
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
-
-
-def fresh(group: WorkingGroup) -> WorkingGroup:
-    db.session.rollback()
-    db.session.refresh(group)
-    return group
 
 
 def publish(group: WorkingGroup, days_ago: int = 1) -> WorkingGroup:
