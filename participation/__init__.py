@@ -21,12 +21,14 @@ def create_app(
         database,
         errors,
         i18n,
+        observability,
         security,
         templating,
     )
 
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     config.load(app, test_config)
+    observability.init_app(app)
     database.init_app(app)
     auth_setup.init_app(app)
     security.init_app(app)

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from flask import Flask
 
+#: Seconds to wait for PostgreSQL to accept a connection.
+PG_CONNECT_TIMEOUT = 5
+
 #: A value nobody may run production with; also what tests and docs show.
 INSECURE_SECRET = "change-me"  # noqa: S105  (refused, never used)
 
@@ -28,6 +31,13 @@ class DefaultConfig:
 
     REDIS_URL: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
+    # If Redis goes away, count limits in each process's memory (a warning is
+    # logged) and go back to Redis when it answers again; fail fast meanwhile.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS: dict = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"  # noqa: S105
@@ -93,7 +103,16 @@ def _derive_database_uri(app: Flask) -> None:
     uri = app.config.get("DATABASE_URL") or app.config["SQLALCHEMY_DATABASE_URI"]
     if not uri:
         uri = "sqlite:///" + str(Path(app.instance_path) / "participation.db")
-    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_uri(uri)
+    uri = normalise_database_uri(uri)
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("postgresql"):
+        # Fail within seconds, not minutes, when PostgreSQL does not answer.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            "connect_timeout": PG_CONNECT_TIMEOUT,
+            **options.get("connect_args", {}),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def normalise_database_uri(uri: str) -> str:
@@ -135,8 +154,16 @@ def _instance_secret(instance: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Several workers may start at once: write a temporary file, then link it into
+    # place (atomic, fails if another worker won), and read whatever won.
+    temporary = instance / f"secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()

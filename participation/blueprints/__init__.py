@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Flask
 
 from participation.blueprints import (
+    audit,
     auth,
     commitments,
     consultations,
     dashboard,
     dwellings,
     groups,
+    health,
     main,
     notifications,
     objectives,
@@ -43,5 +45,7 @@ def init_app(app: Flask) -> None:
         commitments,
         showcase,
         dashboard,
+        health,
+        audit,
     ):
         app.register_blueprint(module.bp)

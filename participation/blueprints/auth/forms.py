@@ -144,3 +144,15 @@ class VerificationForm(FlaskForm):
             Length(max=300, message=_l("300 caractères au maximum.")),
         ],
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Votre mot de passe"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe pour confirmer."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("J'ai compris : la suppression est définitive."),
+        validators=[DataRequired(_l("Cochez la case pour confirmer la suppression."))],
+    )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -19,6 +22,7 @@ from participation.blueprints.auth import bp
 from participation.blueprints.auth.forms import (
     ChangePasswordForm,
     ClaimCodeForm,
+    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -38,10 +42,11 @@ from participation.services import (
     InvalidTransition,
     ValidationError,
     accounts,
+    privacy,
     residents,
 )
 from participation.services import places as place_service
-from participation.timeutil import utcnow
+from participation.timeutil import local_date, utcnow
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -253,3 +258,60 @@ def verification():
             )
         return redirect(url_for("main.index"))
     return render_template("auth/verification.html", form=form, pending=pending)
+
+
+@bp.get("/mes-donnees")
+@login_required
+def data():
+    """What the platform keeps about me: download it, or erase my account."""
+    return render_template(
+        "auth/data.html", can_delete=privacy.can_delete_account(current_user)
+    )
+
+
+@bp.get("/mes-donnees/export")
+@login_required
+def export():
+    """Download all my personal data as a JSON file."""
+    now = utcnow()
+    body = json.dumps(
+        privacy.export_personal_data(current_user, now), ensure_ascii=False, indent=2
+    )
+    response = current_app.response_class(body, mimetype="application/json")
+    name = f"faire-avec-mes-donnees-{local_date(now).isoformat()}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/supprimer", methods=["GET", "POST"])
+@login_required
+@rate_limit("RATELIMIT_LOGIN")
+def delete():
+    """Erase my account after confirming with my password (residents)."""
+    if not privacy.can_delete_account(current_user):
+        status = 403 if request.method == "POST" else 200
+        return render_template("auth/delete.html", form=None), status
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(
+                current_user._get_current_object(), form.password.data, utcnow()
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except InvalidTransition as error:
+            flash(str(error), "error")
+            return redirect(url_for("main.index"))
+        else:
+            logout_user()
+            session.pop("language", None)
+            flash(
+                _(
+                    "Votre compte est supprimé. Vos contributions restent, signées "
+                    "« Ancien habitant ». Merci d'avoir participé."
+                ),
+                "success",
+            )
+            return redirect(url_for("main.index"))
+    return render_template("auth/delete.html", form=form), 422 if form.errors else 200
