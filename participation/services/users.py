@@ -113,8 +113,8 @@ def update_user(
         "role": user.role.value,
         "organisation_id": user.organisation_id,
         "active": user.active,
-        "display_name": user.display_name,
     }
+    renamed = display_name.strip() != user.display_name
     user.display_name, user.role, user.active = display_name.strip(), role, active
     user.organisation = organisation if role.needs_organisation else None
     if not active and before["active"]:
@@ -129,8 +129,10 @@ def update_user(
             "role": role.value,
             "organisation_id": user.organisation_id,
             "active": active,
-            "display_name": user.display_name,
         },
+        # A name is personal data and audit events are never edited: record that
+        # it changed, not what it was (an erased account must stay erased).
+        renamed=renamed,
     )
     db.session.commit()
     return user
