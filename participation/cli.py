@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from participation.extensions import db
 from participation.models import Organisation, OrganisationKind, Place
 from participation.services import (
     ValidationError,
+    backup,
     commitments,
     demo,
     dwellings,
@@ -33,6 +35,7 @@ def init_app(app: Flask) -> None:
         invitation_codes,
         notify_phases,
         notify_due,
+        backup_group,
     ):
         app.cli.add_command(command)
 
@@ -201,3 +204,48 @@ def notify_due(days: int) -> None:
     """
     count = commitments.remind_due_commitments(utcnow(), days=days)
     click.echo(f"{count} engagement(s) rappelé(s).")
+
+
+@click.group("backup", cls=AppGroup)
+def backup_group() -> None:
+    """Dump all data to a portable zip archive, or restore one."""
+
+
+def _echo_counts(report: backup.BackupReport) -> None:
+    for table, rows in report.counts.items():
+        click.echo(f"  {table:<24} {rows:>9}")
+    click.echo(f"  {'total':<24} {report.total:>9}")
+
+
+@backup_group.command("create")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_create(path: Path) -> None:
+    """Write every table to a new zip archive at PATH (never overwritten).
+
+    The archive holds a manifest (format version, migration revision, date, row
+    count and SHA-256 of each table) and one JSON-lines file per table, with
+    portable values, so it restores into SQLite or PostgreSQL alike.
+    """
+    try:
+        report = backup.create_backup(path, utcnow())
+    except backup.BackupError as error:
+        _fail(str(error))
+    click.echo(f"Sauvegarde écrite dans {report.path} (révision {report.revision}) :")
+    _echo_counts(report)
+
+
+@backup_group.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_restore(path: Path) -> None:
+    """Restore the archive at PATH into this database.
+
+    The database must be empty and already migrated to the archive's revision
+    (`flask db upgrade REVISION`); the archive is checked against its manifest
+    first, and everything is restored in one transaction, or nothing.
+    """
+    try:
+        report = backup.restore_backup(path)
+    except backup.BackupError as error:
+        _fail(str(error))
+    click.echo(f"Sauvegarde {report.path} restaurée (révision {report.revision}) :")
+    _echo_counts(report)
