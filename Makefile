@@ -6,7 +6,7 @@ PORT   ?= 5000
 HOST   ?= 127.0.0.1
 FLASK  := $(BIN)/flask --app participation
 
-.PHONY: run test lint install translations-extract translations-compile clean
+.PHONY: run serve-prod test lint install translations-extract translations-compile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,30 @@ run: $(VENV)/.installed-run
 	@echo "Faire avec : http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+## gunicorn (gunicorn.conf.py: WEB_CONCURRENCY workers) on PostgreSQL and Redis, as in
+## production but over plain HTTP (no PARTICIPATION_PRODUCTION: secure cookies need
+## HTTPS). Creates the database if missing, migrates, loads the demo if empty.
+serve-prod: $(VENV)/.installed-run
+	export PARTICIPATION_DATABASE_URL="$${PARTICIPATION_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/faireavec}"; \
+	export PARTICIPATION_REDIS_URL="$${PARTICIPATION_REDIS_URL:-redis://127.0.0.1:6379/0}"; \
+	$(FLASK) check-database --create && \
+	$(FLASK) db upgrade && \
+	$(FLASK) seed-demo --if-empty && \
+	echo "" && echo "Faire avec (gunicorn) : http://$(HOST):$${PORT:-8000}/" && \
+	exec env PORT=$${PORT:-8000} GUNICORN_BIND=$(HOST):$${PORT:-8000} $(BIN)/gunicorn -c gunicorn.conf.py
+
 ## Lint, then the whole suite with coverage (browser tests skip without Chromium).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check participation tests
 	$(BIN)/python -m pytest --cov=participation --cov-report=term
+
+## Benchmarks S1–S5 (BENCHMARKS.md): BENCH_SCALE=small (default, a few minutes) or
+## full (the real run, on a quiet machine); BENCH_DATABASES=sqlite,postgresql.
+## Installs wrk with apt-get if missing; PostgreSQL gets its own faireavec_bench
+## database, dropped afterwards. Prints the table (BENCH_OUTPUT=FILE saves it).
+.PHONY: bench
+bench: $(VENV)/.installed-run
+	$(BIN)/python -m bench.run
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check participation tests

@@ -77,7 +77,11 @@ def _log(response: Response) -> Response:
             "endpoint": request.endpoint,
             "status": response.status_code,
             "duration_ms": round(duration, 2),
-            "bytes": response.calculate_content_length(),
+            # Never ask a streamed body its length: Werkzeug would read the whole
+            # generator into memory before the first byte is sent.
+            "bytes": None
+            if response.is_streamed
+            else response.calculate_content_length(),
             "streamed": response.is_streamed,
         },
     )

@@ -29,6 +29,7 @@ from participation.models import (
     VerificationRequest,
     WorkingGroup,
 )
+from participation.models.user import ERASED_EMAIL_DOMAIN
 
 
 def _is(user: Any, *roles: Role) -> bool:
@@ -125,8 +126,28 @@ def can_manage_users(user: Any) -> bool:
 
 
 def can_edit_user(user: Any, target: User) -> bool:
-    """Admins edit any account but their own role and status (no self-lockout)."""
-    return is_admin(user) and target.id != user.id
+    """Admins edit any account but their own role and status (no self-lockout),
+    and never an account erased at its owner's request (it stays erased)."""
+    return is_admin(user) and target.id != user.id and not is_erased(target)
+
+
+def is_erased(user: Any) -> bool:
+    """The account was erased at its owner's request."""
+    return bool(getattr(user, "email", "")) and user.email.endswith(
+        "@" + ERASED_EMAIL_DOMAIN
+    )
+
+
+def can_delete_account(user: Any) -> bool:
+    """Residents erase their own account. Staff, partner and admin accounts act
+    for an organisation (official answers, moderation, measurements): an
+    administrator deactivates them instead, so the trail of who did what stays."""
+    return _is(user, Role.RESIDENT) and user.active and not is_erased(user)
+
+
+def can_view_audit_log(user: Any) -> bool:
+    """Staff read their landlord's events, admins every event."""
+    return can_access_back_office(user)
 
 
 def is_resident_of(user: Any, place: Place) -> bool:

@@ -84,3 +84,25 @@ def test_production_refuses_to_build_links_from_the_host_header(tmp_path):
         create_app(
             {"PRODUCTION": True, "SECRET_KEY": "k" * 48}, instance_path=str(tmp_path)
         )
+
+
+def test_every_sqlite_connection_is_tuned(tmp_path):
+    """WAL with synchronous=NORMAL, foreign keys and a busy timeout, on each
+    connection of the pool (PRAGMAs are per connection)."""
+    import sqlalchemy as sa
+
+    from participation.extensions import db
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}"},
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context(), db.engine.connect() as connection:
+        pragma = lambda name: connection.execute(sa.text(f"PRAGMA {name}")).scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") == 5000
+        assert pragma("synchronous") == 1  # NORMAL
+        assert pragma("temp_store") == 2  # MEMORY
+    with app.app_context():
+        db.engine.dispose()

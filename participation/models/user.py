@@ -41,6 +41,10 @@ def new_login_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+#: Erased accounts get a random address at this reserved (RFC 2606) domain.
+ERASED_EMAIL_DOMAIN = "compte-supprime.invalid"
+
+
 class User(UserMixin, db.Model):
     """A person with an account.
 

@@ -53,11 +53,6 @@ class EventFilters:
     date_to: date | None = None
 
 
-def can_view_audit_log(user: Any) -> bool:
-    """Staff read their landlord's events, admins every event."""
-    return permissions.can_access_back_office(user)
-
-
 def events_query(viewer: User, filters: EventFilters = EventFilters()) -> Select:
     """The events ``viewer`` may read that match ``filters``, newest first, with
     their actor and landlord loaded in the same query.
@@ -67,7 +62,7 @@ def events_query(viewer: User, filters: EventFilters = EventFilters()) -> Select
 
     :raises PermissionDenied: the viewer is neither staff nor admin.
     """
-    require(can_view_audit_log(viewer))
+    require(permissions.can_view_audit_log(viewer))
     query = (
         select(AuditEvent)
         .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.landlord))

@@ -39,38 +39,20 @@ from participation.models import (
     Proposal,
     Report,
     Residency,
-    Role,
     User,
     VerificationRequest,
     WorkingGroup,
 )
-from participation.models.user import new_login_token
+from participation.models.user import ERASED_EMAIL_DOMAIN, new_login_token
+from participation.permissions import can_delete_account, is_erased
 from participation.services import InvalidTransition, ValidationError, audit, require
 
 #: What an erased account is called wherever its contributions are shown.
 ERASED_NAME = "Ancien habitant"
 #: Erased accounts get a unique address under a reserved domain that cannot exist.
-ERASED_EMAIL_DOMAIN = "compte-supprime.invalid"
 #: Never a valid Werkzeug hash: no password matches it.
 UNUSABLE_PASSWORD = "!"  # noqa: S105
 EXPORT_FORMAT = "faire-avec/donnees-personnelles/1"
-
-
-def is_erased(user: User) -> bool:
-    """The account was erased at its owner's request."""
-    return user.email.endswith("@" + ERASED_EMAIL_DOMAIN)
-
-
-def can_delete_account(user: Any) -> bool:
-    """Residents erase their own account. Staff, partner and admin accounts act
-    for an organisation (official answers, moderation, measurements): an
-    administrator deactivates them instead, so the trail of who did what stays."""
-    return (
-        bool(getattr(user, "is_authenticated", False))
-        and user.role is Role.RESIDENT
-        and user.active
-        and not is_erased(user)
-    )
 
 
 # Export

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import BigInteger, cast, func, or_, update
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import BigInteger, cast, func, or_, orm, update
 from sqlalchemy.exc import IntegrityError
 
 from participation import permissions
@@ -552,6 +553,41 @@ def proposals_query(
     else:
         order = (Proposal.created_at.desc(), Proposal.id.desc())
     return query.order_by(*order)
+
+
+class ProposalPagination(SelectPagination):
+    """Pages of :func:`proposals_query` that cost the same at the last page as at
+    the first: the offset is walked over proposal ids only (an index scan, no
+    rows carried through the sort), then the page's rows are loaded with what
+    the list shows ("deferred join")."""
+
+    def _query_items(self) -> list[Proposal]:
+        query = self._query_args["select"]
+        session = self._query_args["session"]
+        ids = list(
+            session.scalars(
+                query.options(orm.lazyload("*"))
+                .with_only_columns(Proposal.id)
+                .limit(self.per_page)
+                .offset(self._query_offset)
+            )
+        )
+        if not ids:
+            return []
+        rows = session.scalars(query.order_by(None).where(Proposal.id.in_(ids)))
+        loaded = {proposal.id: proposal for proposal in rows}
+        return [loaded[proposal_id] for proposal_id in ids]
+
+
+def paginate(query, per_page: int) -> ProposalPagination:
+    """A page of ``query`` (from :func:`proposals_query`), numbered by ``?page``
+    like ``db.paginate``."""
+    return ProposalPagination(
+        select=query,
+        session=db.session(),
+        per_page=per_page,
+        max_per_page=per_page,
+    )
 
 
 def comments_of(

@@ -685,6 +685,13 @@ def _spreadsheet_safe(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+#: Ballots the export sorts at once: a larger consultation is exported slice by
+#: slice of its shuffled order, so that its first rows leave at once instead of
+#: after a sort of every ballot (and the database never sorts more than this).
+EXPORT_SLICE = 50_000
+_SHUFFLE_MODULUS = 2_147_483_647  # a prime: (id × multiplier) mod it permutes ids
+
+
 def export_ballots(consultation: Consultation) -> Iterator[str]:
     """CSV of anonymous ballots, for audit: a ballot number, its channel and its
     choices; no voter, no dwelling, no time. Ballots are listed in an order keyed
@@ -697,21 +704,32 @@ def export_ballots(consultation: Consultation) -> Iterator[str]:
     multiplier = int.from_bytes(key[:4]) | 1
     # In 64-bit arithmetic: the product overflows PostgreSQL's 32-bit integers.
     order = (cast(Ballot.id, BigInteger) * literal(multiplier, BigInteger)) % literal(
-        2_147_483_647, BigInteger
+        _SHUFFLE_MODULUS, BigInteger
+    )
+    query = (
+        select(order.label("number"), Ballot.channel, BallotChoice.proposal_id)
+        .add_columns(BallotChoice.grade)
+        .join(BallotChoice, BallotChoice.ballot_id == Ballot.id)
+        .where(Ballot.consultation_id == consultation.id)
+        .order_by(order, BallotChoice.proposal_id)
+        .execution_options(yield_per=2000)
     )
 
     def rows() -> Iterator[list[Any]]:
         yield ["bulletin", "canal", "proposition", "choix"]
-        query = (
-            select(order.label("number"), Ballot.channel, BallotChoice.proposal_id)
-            .add_columns(BallotChoice.grade)
-            .join(BallotChoice, BallotChoice.ballot_id == Ballot.id)
-            .where(Ballot.consultation_id == consultation.id)
-            .order_by(order, BallotChoice.proposal_id)
-            .execution_options(yield_per=2000)
+        ballots = db.session.scalar(
+            select(func.count()).where(Ballot.consultation_id == consultation.id)
         )
-        for number, channel, pid, grade in db.session.execute(query):
-            yield [number, channel.value, pid, "x" if grade is None else grade]
+        slices = max(1, -(-ballots // EXPORT_SLICE))
+        width = -(-_SHUFFLE_MODULUS // slices)
+        for start in range(0, _SHUFFLE_MODULUS, width):
+            piece = (
+                query
+                if slices == 1
+                else query.where(order >= start, order < start + width)
+            )
+            for number, channel, pid, grade in db.session.execute(piece):
+                yield [number, channel.value, pid, "x" if grade is None else grade]
 
     return _csv_lines(rows())
 

@@ -114,3 +114,28 @@ def test_the_json_formatter_writes_one_parseable_line_with_extras():
     entry = json.loads(line)
     assert entry["message"] == "échec ici" and entry["route"] == "/a"
     assert "ValueError: boom" in entry["exception"]
+
+
+def test_a_streamed_response_is_logged_without_reading_its_body(make_app, caplog):
+    """The log hook runs before the body is sent: asking a streamed response its
+    length would read the whole generator into memory before the first byte."""
+    app = make_app()
+    produced: list[int] = []
+
+    def rows():
+        for number in range(1000):
+            produced.append(number)
+            yield f"{number}\n"
+
+    app.add_url_rule("/flux", "flux", lambda: app.response_class(rows()))
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+
+    response = app.test_client().get("/flux", buffered=False)
+
+    [record] = access_records(caplog)
+    assert (record.streamed, record.bytes) == (True, None)
+    # At most the first chunk (which the test client reads to start the
+    # response) was generated before the body is read.
+    assert len(produced) <= 1
+    assert response.get_data(as_text=True).count("\n") == 1000
+    response.close()

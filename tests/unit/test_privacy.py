@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from participation import permissions
 from participation.extensions import db
 from participation.models import (
     AuditEvent,
@@ -370,3 +371,12 @@ def test_only_residents_may_erase_their_account(world):
         assert not privacy.can_delete_account(getattr(world, role))
     inactive = factories.user(Role.RESIDENT, active=False)
     assert not privacy.can_delete_account(inactive)
+
+
+def test_an_administrator_cannot_edit_an_erased_account_back(world):
+    life = live(world)
+    privacy.delete_account(life.person, factories.PASSWORD, utcnow())
+
+    person = fresh(life.person)
+    assert not permissions.can_edit_user(world.admin, person)
+    assert permissions.can_edit_user(world.admin, world.resident)

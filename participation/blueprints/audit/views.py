@@ -21,7 +21,7 @@ from participation.services import audit
 @login_required
 def require_audit_reader():
     """Staff and admins only (others get 403, anonymous visitors the login page)."""
-    authorize(audit.can_view_audit_log(current_user))
+    authorize(permissions.can_view_audit_log(current_user))
 
 
 @bp.get("/")

@@ -265,7 +265,7 @@ def verification():
 def data():
     """What the platform keeps about me: download it, or erase my account."""
     return render_template(
-        "auth/data.html", can_delete=privacy.can_delete_account(current_user)
+        "auth/data.html", can_delete=permissions.can_delete_account(current_user)
     )
 
 
@@ -289,7 +289,7 @@ def export():
 @rate_limit("RATELIMIT_LOGIN")
 def delete():
     """Erase my account after confirming with my password (residents)."""
-    if not privacy.can_delete_account(current_user):
+    if not permissions.can_delete_account(current_user):
         status = 403 if request.method == "POST" else 200
         return render_template("auth/delete.html", form=None), status
     form = DeleteAccountForm()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from itertools import chain
 
@@ -67,9 +67,9 @@ def ballot(consultation_id: int):
     now = utcnow()
     consultation = visible_consultation(consultation_id, now)
     authorize(permissions.can_vote(current_user, consultation, now))
-    proposals = voting.votable_proposals(consultation)
-    state = voting.ballot_state(current_user, consultation)
-    form, selected = BallotForm(), state.choices
+    # A valid ballot is stored before anything else is read: what the page
+    # shows is loaded only to render it (a vote burst is mostly POSTs).
+    form, selected = BallotForm(), None
     if form.validate_on_submit():
         raw = read_choices(consultation.method, request.form)
         try:
@@ -79,10 +79,14 @@ def ballot(consultation_id: int):
             selected = selection(raw)
         except InvalidTransition as error:
             flash(str(error), "error")
-            return redirect(url_for(".ballot", consultation_id=consultation.id))
+            return redirect(url_for(".ballot", consultation_id=consultation_id))
         else:
             flash(_("Votre vote est enregistré."), "success")
-            return redirect(url_for(".ballot", consultation_id=consultation.id))
+            return redirect(url_for(".ballot", consultation_id=consultation_id))
+    proposals = voting.votable_proposals(consultation)
+    state = voting.ballot_state(current_user, consultation)
+    if selected is None:
+        selected = state.choices
     spent = sum(p.estimated_cost or 0 for p in proposals if p.id in state.choices)
     return render_template(
         "voting/ballot.html",
@@ -267,13 +271,37 @@ def export_ballots(consultation_id: int):
     )
 
 
+#: Characters of CSV gathered before a write to the client: one write per line
+#: made a million-row export a million system calls.
+CSV_CHUNK = 32_768
+
+
+def chunked(lines: Iterable[str], size: int = CSV_CHUNK) -> Iterator[str]:
+    """Whole lines gathered into chunks of about ``size`` characters; the first
+    line (the header) alone, at once, so the download starts before any query."""
+    buffer: list[str] = []
+    length = 0
+    for number, line in enumerate(lines):
+        buffer.append(line)
+        length += len(line)
+        if number == 0 or length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
 def _csv(lines: Iterable[str], filename: str) -> Response:
     """Stream CSV lines; the byte-order mark makes spreadsheets read UTF-8."""
-    return Response(
-        stream_with_context(chain(["\ufeff"], lines)),
+    response = Response(
+        stream_with_context(chain(["\ufeff"], chunked(lines))),
         mimetype="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
+    # Asking the length of a stream (a logging hook, say) would otherwise read
+    # the whole export into memory before the first byte leaves.
+    response.implicit_sequence_conversion = False
+    return response

@@ -1,0 +1,1 @@
+"""Benchmarks: seeding at scale, load drivers and the report behind ``make bench``."""
