@@ -6,7 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from participation.extensions import db, login_manager
-from participation.models import User
+from participation.models import Dwelling, Residency, User
 
 
 def init_app(app: Flask) -> None:
@@ -21,5 +21,14 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def load_user(login_token: str) -> User | None:
     """The active account whose current login token the cookie carries."""
-    user = db.session.scalar(db.select(User).filter_by(login_token=login_token))
+    # Eligibility checks walk the residencies to their places: when they are
+    # first read, one query brings them all, not one query per home.
+    homes = db.defaultload(User.residencies).joinedload(Residency.dwelling)
+    user = db.session.scalar(
+        db.select(User)
+        .filter_by(login_token=login_token)
+        .options(homes.joinedload(Dwelling.place))
+        # The page may have loaded this account already (as an author).
+        .execution_options(populate_existing=True)
+    )
     return user if user is not None and user.active else None

@@ -132,7 +132,7 @@ def detail(consultation_id: int):
         sort=filters["tri"],
         seed=filters["graine"] or 0,
     )
-    page = db.paginate(query, per_page=PER_PAGE, max_per_page=PER_PAGE)
+    page = proposals.paginate(query, PER_PAGE)
     staff = {}
     if permissions.can_manage_consultation(current_user, consultation):
         phase = consultation.phase(now)
