@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
 from participation import permissions
@@ -55,6 +55,9 @@ MAX_QUANTITY = 1_000_000_000
 LATEST_DUE_YEARS = 5
 #: The same text sent again this soon by the same person is a double click.
 RESUBMISSION = timedelta(minutes=2)
+#: The objective page shows this many of the latest actions; the history page
+#: has them all.
+SHOWN_ACTIONS = 20
 
 #: Who "the residents" are, on pages and in scorecards.
 RESIDENTS = _l("Les habitants")
@@ -532,8 +535,9 @@ def scorecard(commitments: Iterable[Commitment], today: date) -> list[PartyScore
 def objective_panel(objective: Objective, user: Any, today: date) -> dict[str, Any]:
     """What the objective page shows of commitments, in a few queries.
 
-    Keys: ``by_party`` [(party label, [commitments])], ``timeline`` [actions,
-    newest first, with their commitment and organisation], ``scorecard``
+    Keys: ``by_party`` [(party label, [commitments])], ``timeline`` [the latest
+    :data:`SHOWN_ACTIONS` actions, newest first, with their commitment and
+    organisation], ``action_count`` (how many in all), ``scorecard``
     [PartyScore], plus ``objective``, ``today`` (for ``is_late``) and ``can_add``
     (whether ``user`` may state a commitment here).
     """
@@ -543,20 +547,30 @@ def objective_panel(objective: Objective, user: Any, today: date) -> dict[str, A
         .options(selectinload(Commitment.organisation))
         .order_by(Commitment.due_date, Commitment.id)
     ).all()
-    timeline = db.session.scalars(
-        select(Action)
-        .where(Action.objective_id == objective.id)
-        .options(selectinload(Action.commitment), selectinload(Action.organisation))
-        .order_by(Action.done_on.desc(), Action.id.desc())
-    ).all()
+    timeline = db.session.scalars(action_history(objective).limit(SHOWN_ACTIONS)).all()
+    action_count = db.session.scalar(
+        select(func.count()).where(Action.objective_id == objective.id)
+    )
     return {
         "objective": objective,
         "today": today,
         "by_party": [(label, items) for _key, label, items in _by_party(commitments)],
         "timeline": list(timeline),
+        "action_count": action_count or 0,
         "scorecard": scorecard(commitments, today),
         "can_add": can_add_commitment(user, objective.group),
     }
+
+
+def action_history(objective: Objective):
+    """Every action of ``objective``, newest first, with its commitment and
+    organisation: a query to paginate (``db.paginate``) or to limit."""
+    return (
+        select(Action)
+        .where(Action.objective_id == objective.id)
+        .options(selectinload(Action.commitment), selectinload(Action.organisation))
+        .order_by(Action.done_on.desc(), Action.id.desc())
+    )
 
 
 def group_commitments(group: WorkingGroup) -> list[Commitment]:

@@ -14,12 +14,12 @@ import io
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -40,6 +40,7 @@ from participation.models import (
 )
 from participation.services import ValidationError, audit, notifications, require
 from participation.services.indicators import (
+    PROJECTION_POINTS,
     Assessment,
     Direction,
     Plan,
@@ -1055,17 +1056,36 @@ def csv_template(objective: Objective, period: Period | None = None) -> str:
 # Reading
 
 
-def points_of(objective_ids: Iterable[int]) -> dict[int, list[tuple[date, float]]]:
-    """The measurements of several objectives as (date, value), oldest first, in
-    one query."""
+def points_of(
+    objective_ids: Iterable[int], count: int = PROJECTION_POINTS
+) -> dict[int, list[tuple[date, float]]]:
+    """The last ``count`` measurements of several objectives as (date, value),
+    oldest first, in one query that never reads the older ones (a window
+    function, SQLite ≥ 3.25 and PostgreSQL). The latest value and the projection
+    need no more than :data:`~participation.services.indicators.PROJECTION_POINTS`."""
     ids = list(objective_ids)
     points: dict[int, list[tuple[date, float]]] = defaultdict(list)
     if not ids:
         return points
-    rows = db.session.execute(
-        select(Measurement.objective_id, Measurement.measured_on, Measurement.value)
+    ranked = (
+        select(
+            Measurement.objective_id,
+            Measurement.measured_on,
+            Measurement.value,
+            func.row_number()
+            .over(
+                partition_by=Measurement.objective_id,
+                order_by=Measurement.measured_on.desc(),
+            )
+            .label("rank"),
+        )
         .where(Measurement.objective_id.in_(ids))
-        .order_by(Measurement.objective_id, Measurement.measured_on)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked.c.objective_id, ranked.c.measured_on, ranked.c.value)
+        .where(ranked.c.rank <= count)
+        .order_by(ranked.c.objective_id, ranked.c.measured_on)
     )
     for objective_id, measured_on, value in rows:
         points[objective_id].append((measured_on, value))
@@ -1073,16 +1093,105 @@ def points_of(objective_ids: Iterable[int]) -> dict[int, list[tuple[date, float]
 
 
 def assessments(objectives: Iterable[Objective]) -> dict[int, Assessment]:
-    """Progress, status and projection of each objective, keyed by id (one query)."""
+    """Progress, status and projection of each objective, keyed by id, from its
+    last few measurements only (one query)."""
     objectives = list(objectives)
     points = points_of(o.id for o in objectives)
     return {o.id: assess(o.plan, points.get(o.id, [])) for o in objectives}
 
 
+#: The objective page shows this many of the latest measurements; the history
+#: page has them all.
+SHOWN_MEASUREMENTS = 24
+#: Beyond this many measurements, the chart draws one point per month (the
+#: month's mean), or per year when even the months are too many.
+CHART_MAX_POINTS = 120
+
+
+def _measurements_with_details():
+    """A query of measurements with their source and corrections (the corrections
+    in one more query, over the loaded measurements only)."""
+    return select(Measurement).options(
+        db.joinedload(Measurement.organisation),
+        db.selectinload(Measurement.revisions).joinedload(
+            MeasurementRevision.changed_by
+        ),
+    )
+
+
+def measurement_history(objective: Objective):
+    """Every measurement of ``objective``, newest first, with its source and
+    corrections: a query to paginate (``db.paginate``)."""
+    return (
+        _measurements_with_details()
+        .where(Measurement.objective_id == objective.id)
+        .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
+    )
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """The points the chart draws: every measurement as (date, value), or, past
+    :data:`CHART_MAX_POINTS`, one mean per month (``bucket`` "month") or per year
+    ("year") with how many measurements it sums up (``counts``)."""
+
+    points: list[tuple[date, float]]
+    months: set[date]
+    bucket: str | None = None
+    counts: dict[date, int] = field(default_factory=dict)
+
+
+def chart_data(
+    objective: Objective, count: int, first: date | None, last: date | None
+) -> ChartData:
+    """What the chart draws, in one query: the measurements themselves when there
+    are at most :data:`CHART_MAX_POINTS`, else their means per month (or per year
+    when the months are too many), computed by the database. A month's mean is
+    drawn like a monthly value; a year's mean on 1 July."""
+    where = Measurement.objective_id == objective.id
+    if count <= CHART_MAX_POINTS or first is None or last is None:
+        rows = db.session.execute(
+            select(Measurement.measured_on, Measurement.value, Measurement.period)
+            .where(where)
+            .order_by(Measurement.measured_on)
+            .limit(CHART_MAX_POINTS)
+        ).all()
+        return ChartData(
+            points=[(on, value) for on, value, _period in rows],
+            months={on for on, _value, period in rows if period is Period.MONTH},
+        )
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    year = func.extract("year", Measurement.measured_on)
+    month = func.extract("month", Measurement.measured_on)
+    by_month = months <= CHART_MAX_POINTS
+    keys = (year, month) if by_month else (year,)
+    rows = db.session.execute(
+        select(*keys, func.avg(Measurement.value), func.count())
+        .where(where)
+        .group_by(*keys)
+        .order_by(*keys)
+    ).all()
+    points, counts = [], {}
+    for row in rows:
+        if by_month:
+            on = month_end(date(int(row[0]), int(row[1]), 1))
+        else:
+            on = date(int(row[0]), 7, 1)
+        points.append((on, float(row[-2])))
+        counts[on] = int(row[-1])
+    return ChartData(
+        points=points,
+        months=set(counts) if by_month else set(),
+        bucket="month" if by_month else "year",
+        counts=counts,
+    )
+
+
 @dataclass
 class ObjectivePage:
-    """What the objective page shows: measurements oldest first (with who reported
-    them and their corrections), milestones, the assessment and the chart."""
+    """What the objective page shows: the latest measurements, oldest first (with
+    who reported them and their corrections), how many there are in all,
+    milestones, the assessment and the chart."""
 
     objective: Objective
     plan: Plan
@@ -1091,10 +1200,17 @@ class ObjectivePage:
     assessment: Assessment
     chart: ChartGeometry
     today: date
+    #: How many measurements the objective has in all.
+    count: int = 0
 
     @property
     def latest(self) -> Measurement | None:
         return self.measurements[-1] if self.measurements else None
+
+    @property
+    def more(self) -> bool:
+        """Older measurements are left out here (see the history page)."""
+        return self.count > len(self.measurements)
 
     @property
     def target_passed(self) -> bool:
@@ -1110,36 +1226,41 @@ class ObjectivePage:
 
 
 def objective_page(objective: Objective, today: date) -> ObjectivePage:
-    """Load what the objective page needs in a fixed number of queries."""
+    """Load what the objective page needs in a fixed number of queries, whatever
+    the number of measurements, reading at most :data:`SHOWN_MEASUREMENTS` of
+    them (and :data:`CHART_MAX_POINTS` for the chart, or their monthly means).
+    The assessment needs only the latest ones, which are among those shown."""
+    count, first, last = db.session.execute(
+        select(
+            func.count(),
+            func.min(Measurement.measured_on),
+            func.max(Measurement.measured_on),
+        ).where(Measurement.objective_id == objective.id)
+    ).one()
     measurements = list(
         db.session.scalars(
-            select(Measurement)
-            .where(Measurement.objective_id == objective.id)
-            .options(
-                db.joinedload(Measurement.organisation),
-                db.selectinload(Measurement.revisions).joinedload(
-                    MeasurementRevision.changed_by
-                ),
-            )
-            .order_by(Measurement.measured_on)
-        )
-    )
+            measurement_history(objective).limit(SHOWN_MEASUREMENTS)
+        ).unique()
+    )[::-1]
     plan = objective.plan
-    points = [(m.measured_on, m.value) for m in measurements]
     milestones = list(objective.milestones)
+    data = chart_data(objective, count, first, last)
     return ObjectivePage(
         objective=objective,
         plan=plan,
         measurements=measurements,
         milestones=milestones,
-        assessment=assess(plan, points),
+        assessment=assess(plan, [(m.measured_on, m.value) for m in measurements]),
         chart=chart_geometry(
             plan,
-            points,
+            data.points,
             [(m.due_date, m.value, m.label) for m in milestones],
-            months={m.measured_on for m in measurements if m.period is Period.MONTH},
+            months=data.months,
+            bucket=data.bucket,
+            counts=data.counts,
         ),
         today=today,
+        count=count,
     )
 
 
@@ -1177,6 +1298,8 @@ class ChartPoint:
     expected_label: str = ""
     note: str = ""
     monthly: bool = False
+    #: For a mean drawn instead of the measurements: how many it sums up.
+    count: int = 1
 
     @property
     def datetime(self) -> str:
@@ -1218,6 +1341,9 @@ class ChartGeometry:
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
     x_marks: tuple[float, ...] = ()
+    #: None when every measurement is drawn; "month" or "year" when the points
+    #: are the means of each month or year.
+    bucket: str | None = None
 
     @property
     def polyline(self) -> str:
@@ -1227,7 +1353,7 @@ class ChartGeometry:
     def rows(self) -> list[tuple[str, str, ChartPoint]]:
         """The chart's data as table rows (kind, what, point), oldest first."""
         rows = [("baseline", _("Valeur de départ"), self.baseline)]
-        rows += [("measurement", _("Mesure"), p) for p in self.points]
+        rows += [("measurement", self._what(p), p) for p in self.points]
         rows += [
             (
                 "milestone",
@@ -1239,6 +1365,21 @@ class ChartGeometry:
         rows.append(("target", _("Cible"), self.target))
         order = {"baseline": 0, "measurement": 1, "milestone": 2, "target": 3}
         return sorted(rows, key=lambda row: (row[2].on, order[row[0]]))
+
+    def _what(self, point: ChartPoint) -> str:
+        if self.bucket == "month":
+            return ngettext(
+                "Moyenne du mois (%(num)d mesure)",
+                "Moyenne du mois (%(num)d mesures)",
+                point.count,
+            )
+        if self.bucket == "year":
+            return ngettext(
+                "Moyenne de l'année (%(num)d mesure)",
+                "Moyenne de l'année (%(num)d mesures)",
+                point.count,
+            )
+        return _("Mesure")
 
 
 def _nice_step(top: float) -> float:
@@ -1325,6 +1466,8 @@ def chart_geometry(
     points: Sequence[tuple[date, float]],
     milestones: Sequence[tuple[date, float, str]] = (),
     months: Collection[date] = (),
+    bucket: str | None = None,
+    counts: Mapping[date, int] | None = None,
 ) -> ChartGeometry:
     """Place the measurements, the baseline, the target, the trajectory and the
     milestones on a line chart.
@@ -1335,6 +1478,9 @@ def chart_geometry(
     value there. The x axis runs from the baseline date to the target date, or
     further to include every point; the y axis from 0 to a round value above the
     baseline, the target, every measurement and every milestone.
+
+    ``bucket`` ("month" or "year") says that the points are means, ``counts``
+    how many measurements each sums up; a year's mean is labelled with its year.
     """
     points = sorted(points)
     drawn = [(month_middle(day) if day in months else day) for day, _value in points]
@@ -1361,19 +1507,24 @@ def chart_geometry(
         return round(CHART_BOTTOM - (CHART_BOTTOM - CHART_TOP) * value / y_max, 2)
 
     def point(
-        day: date, value: float, note: str = "", monthly: bool = False
+        day: date, value: float, note: str = "", monthly: bool = False, count: int = 1
     ) -> ChartPoint:
         at = month_middle(day) if monthly else day
+        if bucket == "year" and count > 1:
+            label = format_date(day, "y")
+        else:
+            label = period_label(day, Period.MONTH if monthly else Period.DAY)
         return ChartPoint(
             x=x(at),
             y=y(value),
             on=day,
             value=value,
-            label=period_label(day, Period.MONTH if monthly else Period.DAY),
+            label=label,
             value_label=number(value),
             expected_label=number(plan.expected(at)),
             note=note,
             monthly=monthly,
+            count=count,
         )
 
     x_ticks, x_marks = _x_axis(start, end, x)
@@ -1387,7 +1538,15 @@ def chart_geometry(
         start=start,
         end=end,
         y_max=y_max,
-        points=tuple(point(day, value, monthly=day in months) for day, value in points),
+        points=tuple(
+            point(
+                day,
+                value,
+                monthly=day in months,
+                count=counts.get(day, 1) if counts else 1,
+            )
+            for day, value in points
+        ),
         milestones=tuple(
             point(day, value, label) for day, value, label in sorted(milestones)
         ),
@@ -1396,4 +1555,5 @@ def chart_geometry(
         x_ticks=tuple(x_ticks),
         y_ticks=tuple(Tick(y(step * n), label) for n, label in enumerate(y_labels)),
         x_marks=tuple(x_marks),
+        bucket=bucket,
     )

@@ -191,6 +191,8 @@ TABLE: dict[str, list[Case]] = {
     ],
     "objectives.create": [both(MANAGERS, group_id="group")],
     "objectives.detail": [case(GROUP_VIEWERS, objective_id="objective")],
+    "objectives.history": [case(GROUP_VIEWERS, objective_id="objective")],
+    "commitments.objective_actions": [case(GROUP_VIEWERS, objective_id="objective")],
     "objectives.edit": [both(MANAGERS, objective_id="objective")],
     "objectives.report_measurement": [both(DATA_SOURCE, objective_id="objective")],
     "objectives.import_measurements": [both(DATA_SOURCE, objective_id="objective")],

@@ -429,6 +429,12 @@ PAGES = [
     ("objectives.detail", "resident", lambda s: f"/objectifs/{s.objective}"),
     ("objectives.detail", "partner", lambda s: f"/objectifs/{s.objective}"),
     ("objectives.detail", "staff", lambda s: f"/objectifs/{s.objective}"),
+    ("objectives.history", "resident", lambda s: f"/objectifs/{s.objective}/mesures"),
+    (
+        "commitments.objective_actions",
+        "resident",
+        lambda s: f"/objectifs/{s.objective}/actions",
+    ),
     ("objectives.create", "staff", lambda s: f"/groupes/{s.group}/objectifs/nouveau"),
     ("objectives.edit", "staff", lambda s: f"/objectifs/{s.objective}/modifier"),
     (
@@ -496,6 +502,11 @@ PAGES = [
     ("auth.verification", "newcomer", lambda s: "/compte/verification"),
     ("auth.login", "anonymous", lambda s: "/compte/connexion"),
     ("auth.register", "anonymous", lambda s: "/compte/inscription"),
+    ("auth.data", "resident", lambda s: "/compte/mes-donnees"),
+    ("auth.export", "resident", lambda s: "/compte/mes-donnees/export"),
+    ("auth.delete", "resident", lambda s: "/compte/supprimer"),
+    ("audit.index", "staff", lambda s: "/journal/"),
+    ("audit.index", "admin", lambda s: "/journal/"),
 ]
 ROLES = ["anonymous", "newcomer", "resident", "partner", "staff", "admin"]
 

@@ -3,7 +3,7 @@ reported against them, and the group's scorecard."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -150,6 +150,25 @@ def detail(commitment_id: int):
         actions=commitments.actions_of(commitment),
         today=today,
         statuses=list(CommitmentStatus),
+    )
+
+
+@bp.get("/objectifs/<int:objective_id>/actions")
+@login_required
+def objective_actions(objective_id: int):
+    """Every action reported for the objective, newest first, ``PAGE_SIZE`` per
+    page (the objective page shows only the latest ones)."""
+    objective = _objective(objective_id)
+    _authorize_view(objective.group)
+    size = current_app.config["PAGE_SIZE"]
+    page = db.paginate(
+        commitments.action_history(objective), per_page=size, max_per_page=size
+    )
+    return render_template(
+        "commitments/objective_actions.html",
+        page=page,
+        objective=objective,
+        group=objective.group,
     )
 
 

@@ -3,7 +3,15 @@ measurements one by one or from a CSV file, and corrections with their history."
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -199,6 +207,24 @@ def detail(objective_id: int):
         objective=objective,
         group=group,
         panel=commitments.objective_panel(objective, current_user, today),
+    )
+
+
+@bp.get("/objectifs/<int:objective_id>/mesures")
+@login_required
+def history(objective_id: int):
+    """Every measurement of the objective, newest first, with its corrections,
+    ``PAGE_SIZE`` per page (the objective page shows only the latest ones)."""
+    objective = _load(objective_id)
+    group = objective.group
+    member = groups.membership_of(current_user, group)
+    authorize(permissions.can_view_group(current_user, group, member))
+    size = current_app.config["PAGE_SIZE"]
+    page = db.paginate(
+        objectives.measurement_history(objective), per_page=size, max_per_page=size
+    )
+    return render_template(
+        "objectives/history.html", page=page, objective=objective, group=group
     )
 
 
