@@ -15,4 +15,6 @@ graceful_timeout = 5
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
-control_socket_disable = True  # gunicorn 27: no shared ~/.gunicorn/gunicorn.ctl between masters
+control_socket_disable = (
+    True  # gunicorn 27: no shared ~/.gunicorn/gunicorn.ctl between masters
+)

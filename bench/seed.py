@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import secrets
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -377,9 +378,7 @@ def _proposals_and_ballots(
                 "voter_key": f"banc:{n}",
                 "user_id": None,
                 "dwelling_id": None,
-                "channel": "online"
-                if n % 100 < 90
-                else ("paper" if n % 100 < 97 else "meeting"),
+                "channel": _channel(n),
                 "entered_by_id": None,
                 "cast_at": cast,
                 "updated_at": cast,
@@ -388,7 +387,19 @@ def _proposals_and_ballots(
         ),
     )
     bulk(BallotChoice.__table__, _choices(first_ballot, first_proposal, picks, lengths))
+    # The stored per-channel counts, as the app keeps them with each ballot.
+    counts = Counter(_channel(n) for n in range(ballots))
+    consultation.ballots_online = counts["online"]
+    consultation.ballots_paper = counts["paper"]
+    consultation.ballots_meeting = counts["meeting"]
     return list(range(first_proposal, first_proposal + proposals))
+
+
+def _channel(n: int) -> str:
+    """90 % of ballots online, 7 % on paper, 3 % in meetings."""
+    if n % 100 < 90:
+        return "online"
+    return "paper" if n % 100 < 97 else "meeting"
 
 
 def _choices(first_ballot, first_proposal, picks, lengths) -> Iterator[dict]:

@@ -109,9 +109,15 @@ class IsolatedClient(FlaskClient):
     an empty ``contextvars`` context gives it its own, as in production. Afterwards
     the test's own session forgets what it had loaded, so that it reads what the
     request committed.
+
+    Streamed bodies (CSV/JSON exports) are read inside that context too
+    (``buffered=True``): a generator left open would be closed later, outside the
+    request's context. A test about streaming itself passes ``buffered=False``
+    and reads the body before the response is closed.
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()

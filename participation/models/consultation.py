@@ -110,6 +110,15 @@ class Consultation(db.Model):
     outcome_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The last phase residents were told about (see services.notifications).
     announced_phase: Mapped[Phase] = mapped_column(str_enum(Phase), default=Phase.DRAFT)
+    #: Ballots per channel, moved in the same transaction as each ballot by an
+    #: atomic ``UPDATE … SET n = n + 1`` (see services.voting); the results read
+    #: them instead of counting ballots. ``voting.full_recount`` checks them.
+    ballots_online: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ballots_paper: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ballots_meeting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The voter units that could vote, counted once voting has closed (the
+    #: electoral roll of the results); ``None`` until then.
+    eligible_at_close: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -214,7 +214,11 @@ class Commitment(db.Model):
 class Action(db.Model):
     """What a party reports having done for one of its commitments."""
 
-    __table_args__ = (Index("ix_action_commitment_done", "commitment_id", "done_on"),)
+    __table_args__ = (
+        Index("ix_action_commitment_done", "commitment_id", "done_on"),
+        # The objective's timeline: its latest actions without sorting them all.
+        Index("ix_action_objective_done", "objective_id", "done_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(
@@ -222,7 +226,7 @@ class Action(db.Model):
     )
     #: Denormalised from the commitment, for the objective's timeline.
     objective_id: Mapped[int] = mapped_column(
-        ForeignKey(Objective.id, ondelete="CASCADE"), index=True
+        ForeignKey(Objective.id, ondelete="CASCADE")
     )
     done_on: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text)

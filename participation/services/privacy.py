@@ -25,6 +25,7 @@ from participation.models import (
     Comment,
     Commitment,
     Consultation,
+    Dwelling,
     GroupMember,
     HandVote,
     InvitationCode,
@@ -71,18 +72,24 @@ def export_personal_data(user: User, now: datetime) -> dict[str, Any]:
         "residencies": _residencies(user),
         "verification_requests": _verification_requests(user),
         "invitation_codes_used": _rows(
-            select(InvitationCode).where(InvitationCode.used_by_id == user.id),
+            select(InvitationCode)
+            .where(InvitationCode.used_by_id == user.id)
+            .options(db.joinedload(InvitationCode.dwelling)),
             lambda code: {
                 "dwelling": code.dwelling.reference,
                 "used_at": code.used_at,
             },
         ),
         "proposals": _rows(
-            select(Proposal).where(Proposal.author_id == user.id),
+            select(Proposal)
+            .where(Proposal.author_id == user.id)
+            .options(db.joinedload(Proposal.consultation)),
             _proposal,
         ),
         "comments": _rows(
-            select(Comment).where(Comment.author_id == user.id),
+            select(Comment)
+            .where(Comment.author_id == user.id)
+            .options(db.joinedload(Comment.proposal)),
             _comment,
         ),
         "reports": _rows(
@@ -98,7 +105,9 @@ def export_personal_data(user: User, now: datetime) -> dict[str, Any]:
         ),
         "ballots": _ballots(user),
         "group_memberships": _rows(
-            select(GroupMember).where(GroupMember.user_id == user.id),
+            select(GroupMember)
+            .where(GroupMember.user_id == user.id)
+            .options(db.joinedload(GroupMember.group)),
             _membership,
         ),
         "notifications": _rows(
@@ -146,7 +155,9 @@ def _account(user: User) -> dict[str, Any]:
 
 def _residencies(user: User) -> list[dict[str, Any]]:
     return _rows(
-        select(Residency).where(Residency.user_id == user.id),
+        select(Residency)
+        .where(Residency.user_id == user.id)
+        .options(db.joinedload(Residency.dwelling).joinedload(Dwelling.place)),
         lambda r: {
             "dwelling": r.dwelling.reference,
             "dwelling_label": r.dwelling.label,
@@ -161,7 +172,12 @@ def _residencies(user: User) -> list[dict[str, Any]]:
 
 def _verification_requests(user: User) -> list[dict[str, Any]]:
     return _rows(
-        select(VerificationRequest).where(VerificationRequest.user_id == user.id),
+        select(VerificationRequest)
+        .where(VerificationRequest.user_id == user.id)
+        .options(
+            db.joinedload(VerificationRequest.place),
+            db.joinedload(VerificationRequest.dwelling),
+        ),
         lambda r: {
             "place": r.place.name,
             "details": r.details,
@@ -274,7 +290,9 @@ def _entered(user: User) -> dict[str, list[dict[str, Any]]]:
             lambda g: {"id": g.id, "title": g.title, "created_at": g.created_at},
         ),
         "meetings": _rows(
-            select(Meeting).where(Meeting.created_by_id == user.id),
+            select(Meeting)
+            .where(Meeting.created_by_id == user.id)
+            .options(db.joinedload(Meeting.group)),
             lambda m: {
                 "id": m.id,
                 "group": m.group.title,

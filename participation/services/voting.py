@@ -67,6 +67,7 @@ from participation.services import (
     require,
     tally,
 )
+from participation.timeutil import utcnow
 
 Choices = dict[int, int | None]  # proposal id -> grade (None: chosen)
 
@@ -302,7 +303,9 @@ def _store(
         ).scalar()
         if ballot_id is not None:
             old: Choices = {}
+            new_ballot = True
         else:
+            new_ballot = False
             ballot_id = _replaceable(consultation, key, channel, user)
             old = dict(
                 db.session.execute(
@@ -327,6 +330,10 @@ def _store(
             ],
         )
         _move_tallies(old, choices)
+        if new_ballot:
+            # Last, so the consultation row stays locked (PostgreSQL) for as
+            # little of the transaction as possible; always after the proposals.
+            _count_ballot(consultation.id, channel, 1)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -415,6 +422,38 @@ def _move_tallies(old: Choices, new: Choices) -> None:
     ]
     if rows:
         db.session.connection().execute(_increment, rows)
+
+
+_consultations = Consultation.__table__
+
+
+def _count_ballot(consultation_id: int, channel: Channel, delta: int) -> None:
+    """Move the consultation's counter for ``channel`` by ``delta``, atomically
+    (``UPDATE … SET n = n + delta``: no read, so two ballots racing both count).
+    Call it in the transaction that inserts or deletes the ballot, or changes its
+    channel (-1 on the old channel, +1 on the new)."""
+    column = _consultations.c[f"ballots_{channel.value}"]
+    db.session.connection().execute(
+        _consultations.update()
+        .where(_consultations.c.id == consultation_id)
+        .values({column: column + delta})
+    )
+
+
+def delete_ballot(ballot: Ballot) -> None:
+    """Remove a ballot with its choices, and take it off the tallies and the
+    channel counters, in the caller's transaction (not committed here)."""
+    choices = dict(
+        db.session.execute(
+            select(BallotChoice.proposal_id, BallotChoice.grade).where(
+                BallotChoice.ballot_id == ballot.id
+            )
+        ).all()
+    )
+    _move_tallies(choices, {})
+    db.session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+    db.session.execute(delete(Ballot).where(Ballot.id == ballot.id))
+    _count_ballot(ballot.consultation_id, ballot.channel, -1)
 
 
 # Reading one's own ballot
@@ -512,6 +551,15 @@ class Results:
 
 
 def channel_counts(consultation: Consultation) -> dict[Channel, int]:
+    """Ballots per channel, from the stored counters (no query)."""
+    return {
+        channel: getattr(consultation, f"ballots_{channel.value}")
+        for channel in Channel
+    }
+
+
+def recount_channels(consultation: Consultation) -> dict[Channel, int]:
+    """Ballots per channel counted from the ballots themselves (for audits)."""
     counts = dict(
         db.session.execute(
             select(Ballot.channel, func.count())
@@ -522,8 +570,33 @@ def channel_counts(consultation: Consultation) -> dict[Channel, int]:
     return {channel: counts.get(channel, 0) for channel in Channel}
 
 
-def results(consultation: Consultation) -> Results:
-    """The tally of a consultation from the stored totals (three queries)."""
+def eligible_units(consultation: Consultation, now: datetime | None = None) -> int:
+    """How many voter units may vote. Once voting has closed, the count is taken
+    once and kept on the consultation (the roll the results are read against,
+    ``eligible_at_close``); while voting runs (live results) it is counted."""
+    now = now or utcnow()
+    if not consultation.voting_has_closed(now):
+        return consultations.eligible_units(consultation)
+    if consultation.eligible_at_close is None:
+        counted = consultations.eligible_units(consultation)
+        # Only the first reader stores it: a racing reader keeps the first count.
+        db.session.execute(
+            _consultations.update()
+            .where(
+                _consultations.c.id == consultation.id,
+                _consultations.c.eligible_at_close.is_(None),
+            )
+            .values(eligible_at_close=counted)
+        )
+        db.session.commit()
+        db.session.refresh(consultation)
+    return consultation.eligible_at_close or 0
+
+
+def results(consultation: Consultation, now: datetime | None = None) -> Results:
+    """The tally of a consultation from the stored totals and counters (one
+    query; once voting has closed, the first reading also counts the roll)."""
+    eligible = eligible_units(consultation, now)  # first: it may commit
     proposals = list(
         db.session.scalars(
             select(Proposal)
@@ -574,7 +647,7 @@ def results(consultation: Consultation) -> Results:
         rows=ordered,
         ballots=ballots,
         by_channel=by_channel,
-        eligible=consultations.eligible_units(consultation),
+        eligible=eligible,
         budget_spent=spent,
     )
 
@@ -604,6 +677,51 @@ def recount(consultation: Consultation) -> dict[int, list[int]]:
             for index, value in enumerate(delta):
                 totals[delta_pid][index] += value * count
     return dict(totals)
+
+
+@dataclass
+class Recount:
+    """A full audit recount: tallies and channel counters counted again from the
+    ballots, against what is stored."""
+
+    totals: dict[int, list[int]]
+    stored_totals: dict[int, list[int]]
+    channels: dict[Channel, int]
+    stored_channels: dict[Channel, int]
+
+    @property
+    def differences(self) -> list[str]:
+        """What the stored figures get wrong (empty when they are right)."""
+        found = []
+        for pid in sorted(self.totals.keys() | self.stored_totals.keys()):
+            counted = self.totals.get(pid, [0] * (GRADE_COUNT + 1))
+            stored = self.stored_totals.get(pid, [0] * (GRADE_COUNT + 1))
+            if counted != stored:
+                found.append(f"proposal {pid}: stored {stored}, counted {counted}")
+        for channel in Channel:
+            counted_n = self.channels[channel]
+            stored_n = self.stored_channels[channel]
+            if counted_n != stored_n:
+                found.append(
+                    f"ballots {channel.value}: stored {stored_n}, counted {counted_n}"
+                )
+        return found
+
+    @property
+    def equal(self) -> bool:
+        return not self.differences
+
+
+def full_recount(consultation: Consultation) -> Recount:
+    """Count the tallies and the ballots per channel again and compare them with
+    the stored ones (reads the consultation's counters afresh)."""
+    db.session.refresh(consultation)
+    return Recount(
+        totals=recount(consultation),
+        stored_totals=stored_totals(consultation),
+        channels=recount_channels(consultation),
+        stored_channels=channel_counts(consultation),
+    )
 
 
 def stored_totals(consultation: Consultation) -> dict[int, list[int]]:
@@ -717,9 +835,7 @@ def export_ballots(consultation: Consultation) -> Iterator[str]:
 
     def rows() -> Iterator[list[Any]]:
         yield ["bulletin", "canal", "proposition", "choix"]
-        ballots = db.session.scalar(
-            select(func.count()).where(Ballot.consultation_id == consultation.id)
-        )
+        ballots = sum(channel_counts(consultation).values())
         slices = max(1, -(-ballots // EXPORT_SLICE))
         width = -(-_SHUFFLE_MODULUS // slices)
         for start in range(0, _SHUFFLE_MODULUS, width):
@@ -741,4 +857,4 @@ def require_results(user: Any, consultation: Consultation, now: datetime) -> Res
     """
     if not permissions.can_see_results(user, consultation, now):
         raise PermissionDenied()
-    return results(consultation)
+    return results(consultation, now)

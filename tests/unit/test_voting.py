@@ -44,6 +44,7 @@ def ballots(consultation) -> list[Ballot]:
 def assert_tallies_match_recount(consultation):
     db.session.expire_all()
     assert voting.stored_totals(consultation) == voting.recount(consultation)
+    assert voting.full_recount(consultation).differences == []
 
 
 def test_an_eligible_resident_casts_then_changes_one_ballot(world, vote):

@@ -192,7 +192,7 @@ def results(consultation_id: int):
     return render_template(
         "voting/results.html",
         consultation=consultation,
-        results=voting.results(consultation),
+        results=voting.results(consultation, now),
         now=now,
     )
 
@@ -204,7 +204,7 @@ def outcome(consultation_id: int):
     now = utcnow()
     consultation = visible_consultation(consultation_id, now)
     authorize(permissions.can_publish_outcome(current_user, consultation, now))
-    count = voting.results(consultation)
+    count = voting.results(consultation, now)
     chosen = count.selected if consultation.outcome_published_at else count.winners
     form = OutcomeForm(
         outcome=consultation.outcome, selected=[row.proposal.id for row in chosen]
