@@ -30,7 +30,8 @@ def test_health_answers_503_when_the_database_does_not(tmp_path):
     """A database that refuses connections makes the endpoint answer 503, fast."""
     app = create_app(
         make_test_config(
-            "postgresql+psycopg://nobody:secret@127.0.0.1:1/nothing",
+            "postgresql+psycopg://nobody:secret@"  # pragma: allowlist secret
+            "127.0.0.1:1/nothing",
             {"connect_args": {"connect_timeout": 2}},
         ),
         instance_path=str(tmp_path / "instance"),

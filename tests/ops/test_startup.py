@@ -10,7 +10,10 @@ import pytest
 
 from tests.ops.conftest import ROOT, free_port
 
-UNREACHABLE = "postgresql+psycopg://faireavec:s3cr3t-pw@127.0.0.1:1/faireavec"
+UNREACHABLE = (
+    "postgresql+psycopg://faireavec:s3cr3t-pw@"  # pragma: allowlist secret
+    "127.0.0.1:1/faireavec"
+)
 
 
 def run(*command: str) -> subprocess.CompletedProcess:
