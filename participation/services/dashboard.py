@@ -6,7 +6,7 @@ groups, objectives or commitments.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,11 +31,10 @@ from participation.models import (
 )
 from participation.services import require
 from participation.services.indicators import (
-    PROJECTION_POINTS,
     Assessment,
     Status,
-    assess,
 )
+from participation.services.objectives import assessments
 from participation.timeutil import local_date
 
 #: The order statuses are counted and shown in: what needs attention first.
@@ -54,50 +53,6 @@ PANEL_ROWS = 8
 #: behind (older ones are for the group and place pages, not for every visit).
 WATCH_AFTER_TARGET = timedelta(days=90)
 OPEN_STATUSES = [s for s in CommitmentStatus if s.is_open]
-
-
-def recent_points(
-    objective_ids: Iterable[int], count: int = PROJECTION_POINTS
-) -> dict[int, list[tuple[date, float]]]:
-    """The last ``count`` measurements of each objective as (date, value), oldest
-    first, in one query (a window function: SQLite ≥ 3.25, PostgreSQL)."""
-    ids = list(objective_ids)
-    if not ids:
-        return {}
-    ranked = (
-        select(
-            Measurement.objective_id,
-            Measurement.measured_on,
-            Measurement.value,
-            func.row_number()
-            .over(
-                partition_by=Measurement.objective_id,
-                order_by=Measurement.measured_on.desc(),
-            )
-            .label("rank"),
-        )
-        .where(Measurement.objective_id.in_(ids))
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(ranked.c.objective_id, ranked.c.measured_on, ranked.c.value)
-        .where(ranked.c.rank <= count)
-        .order_by(ranked.c.objective_id, ranked.c.measured_on)
-    )
-    points: dict[int, list[tuple[date, float]]] = {}
-    for objective_id, measured_on, value in rows:
-        points.setdefault(objective_id, []).append((measured_on, value))
-    return points
-
-
-def assessments(objectives: Iterable[Objective]) -> dict[int, Assessment]:
-    """Each objective's assessment, keyed by id, from its last
-    :data:`~participation.services.indicators.PROJECTION_POINTS` measurements
-    only: the latest value and the projection need no more, so the result is the
-    same as from all of them (one query)."""
-    objectives = list(objectives)
-    points = recent_points(o.id for o in objectives)
-    return {o.id: assess(o.plan, points.get(o.id, [])) for o in objectives}
 
 
 def _assessed(

@@ -12,6 +12,7 @@ from participation.extensions import db
 from participation.models import (
     Commitment,
     CommitmentStatus,
+    Measurement,
     MembershipStatus,
     Objective,
     Organisation,
@@ -22,7 +23,7 @@ from participation.models import (
     WorkingGroup,
 )
 from participation.services import dashboard
-from participation.services.indicators import Status
+from participation.services.indicators import Status, assess
 from participation.services.places import add_place
 from participation.timeutil import local_date, utcnow
 from tests import factories
@@ -414,11 +415,20 @@ def test_the_last_measurements_give_the_same_assessment_as_all_of_them(
     )
     for i, value in enumerate([14, 15, 13, 16, 12, 11, 12, 10, 9, 9.5, 8]):
         factories.measurement(moving, start + timedelta(days=30 * (i + 1)), value)
-    objectives = db.session.scalars(db.select(Objective)).all()
-    assert dashboard.assessments(objectives) == objective_service.assessments(
-        objectives
+    every_point = [
+        tuple(row)
+        for row in db.session.execute(
+            db.select(Measurement.measured_on, Measurement.value)
+            .where(Measurement.objective_id == moving.id)
+            .order_by(Measurement.measured_on)
+        )
+    ]
+    assert len(every_point) == 11
+
+    assert dashboard.assessments([moving])[moving.id] == assess(
+        moving.plan, every_point
     )
-    points = dashboard.recent_points([moving.id])[moving.id]
+    points = objective_service.points_of([moving.id])[moving.id]
     assert len(points) == 6 and points[-1][1] == 8.0
 
 
