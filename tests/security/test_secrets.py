@@ -91,10 +91,10 @@ def test_the_generated_secret_and_local_data_are_never_tracked():
 @pytest.mark.parametrize(
     "text",
     [
-        "-----BEGIN RSA PRIVATE KEY-----",
-        'SECRET_KEY = "k2j3h4k5j6h7k8j9h0"',
+        "-----BEGIN RSA PRIVATE KEY-----",  # pragma: allowlist secret
+        'SECRET_KEY = "k2j3h4k5j6h7k8j9h0"',  # pragma: allowlist secret
         "postgresql://faireavec:s3cr3t@db.example.org/x",  # pragma: allowlist secret
-        "AKIAABCDEFGHIJKLMNOP",
+        "AKIAABCDEFGHIJKLMNOP",  # pragma: allowlist secret
     ],
 )
 def test_the_scanner_catches_what_it_looks_for(text):
