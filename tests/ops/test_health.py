@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from participation import create_app
+from participation.extensions import limiter
 from tests.conftest import make_test_config
 
 
@@ -60,10 +61,17 @@ def test_health_reports_redis_down_as_degraded_but_still_200(make_app):
 def test_health_is_exempt_from_rate_limits(make_app, path, limited):
     """With a default limit of 2 a minute, the home page answers 429 on the third
     request but the health endpoint never does."""
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute")
-    client = app.test_client()
-    address = {"REMOTE_ADDR": f"10.9.{int(limited)}.1"}
-
-    statuses = [client.get(path, environ_base=address).status_code for _ in range(4)]
+    # Flask-Limiter keeps default limits on its (process-wide) limiter once set:
+    # put the previous ones back, or every later app would inherit this one.
+    previous = list(limiter.limit_manager._default_limits)
+    try:
+        app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute")
+        client = app.test_client()
+        address = {"REMOTE_ADDR": f"10.9.{int(limited)}.1"}
+        statuses = [
+            client.get(path, environ_base=address).status_code for _ in range(4)
+        ]
+    finally:
+        limiter.limit_manager.set_default_limits(previous)
 
     assert (429 in statuses) is limited

@@ -1208,7 +1208,7 @@ def test_an_admin_changes_a_role(client, login, world):
     # Names are personal data: the never-edited audit trail does not keep them.
     assert "display_name" not in event.details["before"]
     assert "display_name" not in event.details["after"]
-    assert event.details["renamed"] is False
+    assert event.details["renamed"] is True  # "Ex-équipe"
 
 
 def test_a_role_change_without_fitting_organisation_is_refused(client, login, world):
