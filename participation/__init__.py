@@ -20,6 +20,7 @@ def create_app(
         config,
         database,
         errors,
+        fragments,
         i18n,
         observability,
         security,
@@ -30,6 +31,7 @@ def create_app(
     config.load(app, test_config)
     observability.init_app(app)
     database.init_app(app)
+    fragments.init_app(app)
     auth_setup.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

@@ -39,6 +39,12 @@ class DefaultConfig:
         "socket_timeout": 0.5,
     }
     RATELIMIT_HEADERS_ENABLED = True
+    # Rendered fragments (participation.fragments): Redis when REDIS_URL is set,
+    # else each process's memory; "NullCache" turns caching off.
+    CACHE_TYPE: str | None = None
+    CACHE_DEFAULT_TIMEOUT = 60 * 60
+    CACHE_KEY_PREFIX = "faireavec:"
+    CACHE_THRESHOLD = 2000  # entries kept per process without Redis
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"  # noqa: S105
     RATELIMIT_REGISTER = "10 per minute;60 per hour"

@@ -19,7 +19,9 @@ def init_app(app: Flask) -> None:
     """Bind the database and migrations; tune every SQLite connection."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    from participation import models  # noqa: F401  (register the tables)
+    from participation import models, revisions  # noqa: F401  (register the tables)
+
+    revisions.init()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

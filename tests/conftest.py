@@ -14,7 +14,7 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from participation import create_app
-from participation.extensions import db
+from participation.extensions import cache, db
 from tests import factories
 
 POSTGRES_URL = os.environ.get("PARTICIPATION_TEST_DATABASE_URL")
@@ -64,6 +64,8 @@ def make_test_config(database_url: str, engine_options: dict, **overrides) -> di
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": "faireavec.test",
+        # Per app, in memory: a Redis shared by tests would mix their databases.
+        "CACHE_TYPE": "SimpleCache",
     }
     config.update(overrides)
     return config
@@ -161,11 +163,18 @@ def login(client):
 
 @pytest.fixture
 def count_queries(app):
-    """Count the SQL statements run inside a ``with`` block."""
+    """Count the SQL statements run inside a ``with`` block.
+
+    Rendered fragments are forgotten first (``warm=True`` keeps them): a count
+    measures the page as its first reader pays for it, whatever came before.
+    """
 
     @contextmanager
-    def counter():
+    def counter(warm: bool = False):
         statements: list[str] = []
+        if not warm:
+            with app.app_context():
+                cache.clear()
 
         def listener(conn, cursor, statement, parameters, context, executemany):
             statements.append(statement)

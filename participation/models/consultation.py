@@ -119,6 +119,11 @@ class Consultation(db.Model):
     #: The voter units that could vote, counted once voting has closed (the
     #: electoral roll of the results); ``None`` until then.
     eligible_at_close: Mapped[int | None] = mapped_column(Integer)
+    #: Moved (atomically, last in the transaction) by every change to what the
+    #: proposal list or the count shows: the consultation, its proposals, their
+    #: comments, ballots, authors' names, places' names (see ``revisions``).
+    #: Cached fragments are keyed by it, so a change is never served stale.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from participation import permissions
+from participation import permissions, revisions
 from participation.extensions import db
 from participation.models import (
     Ballot,
@@ -330,10 +330,12 @@ def _store(
             ],
         )
         _move_tallies(old, choices)
+        # Last, so the consultation row stays locked (PostgreSQL) for as
+        # little of the transaction as possible; always after the proposals.
         if new_ballot:
-            # Last, so the consultation row stays locked (PostgreSQL) for as
-            # little of the transaction as possible; always after the proposals.
             _count_ballot(consultation.id, channel, 1)
+        else:
+            db.session.connection().execute(revisions.bump(consultation.id))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -431,12 +433,11 @@ def _count_ballot(consultation_id: int, channel: Channel, delta: int) -> None:
     """Move the consultation's counter for ``channel`` by ``delta``, atomically
     (``UPDATE … SET n = n + delta``: no read, so two ballots racing both count).
     Call it in the transaction that inserts or deletes the ballot, or changes its
-    channel (-1 on the old channel, +1 on the new)."""
+    channel (-1 on the old channel, +1 on the new). Moves the consultation's
+    revision in the same statement (the tallies changed)."""
     column = _consultations.c[f"ballots_{channel.value}"]
     db.session.connection().execute(
-        _consultations.update()
-        .where(_consultations.c.id == consultation_id)
-        .values({column: column + delta})
+        revisions.bump(consultation_id).values({column: column + delta})
     )
 
 
@@ -586,7 +587,7 @@ def eligible_units(consultation: Consultation, now: datetime | None = None) -> i
                 _consultations.c.id == consultation.id,
                 _consultations.c.eligible_at_close.is_(None),
             )
-            .values(eligible_at_close=counted)
+            .values(eligible_at_close=counted, revision=_consultations.c.revision + 1)
         )
         db.session.commit()
         db.session.refresh(consultation)

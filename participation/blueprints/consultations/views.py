@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from participation import labels, permissions, printing
+from participation import fragments, labels, permissions, printing
 from participation.blueprints.common import (
     apply_errors,
     authorize,
@@ -125,17 +125,49 @@ def detail(consultation_id: int):
     now = utcnow()
     consultation = visible_consultation(consultation_id, now)
     filters = _proposal_filters(consultation, now)
-    query = proposals.proposals_query(
+    visible_results = consultation.results_visible(now)
+
+    def proposal_list() -> str:
+        query = proposals.proposals_query(
+            consultation,
+            search=filters["q"],
+            status=_choice(ProposalStatus, filters["statut"]),
+            sort=filters["tri"],
+            seed=filters["graine"] or 0,
+        )
+        return render_template(
+            "consultations/_proposals.html",
+            consultation=consultation,
+            page=proposals.paginate(query, PER_PAGE),
+            filters=filters,
+            visible_results=visible_results,
+        )
+
+    listing = fragments.fragment(
+        "proposals",
         consultation,
-        search=filters["q"],
-        status=_choice(ProposalStatus, filters["statut"]),
-        sort=filters["tri"],
-        seed=filters["graine"] or 0,
+        (
+            visible_results,
+            tuple(sorted(filters.items())),
+            request.args.get("page", type=int),
+            request.args.get("per_page", type=int),
+        ),
+        proposal_list,
     )
-    page = proposals.paginate(query, PER_PAGE)
+    phase = consultation.phase(now)
+    about = fragments.fragment(
+        "about",
+        consultation,
+        (phase.value,),
+        lambda: render_template(
+            "consultations/_about.html",
+            consultation=consultation,
+            current=phase,
+            now=now,
+        ),
+    )
     staff = {}
     if permissions.can_manage_consultation(current_user, consultation):
-        phase = consultation.phase(now)
         end = consultation.ends(phase)
         staff = {
             "report_count": proposals.open_report_count(consultation),
@@ -148,7 +180,8 @@ def detail(consultation_id: int):
     return render_template(
         "consultations/detail.html",
         consultation=consultation,
-        page=page,
+        about=about,
+        proposal_list=listing,
         filters=filters,
         ancestors=places.ancestors_by_id([consultation.place]),
         born_groups=born,

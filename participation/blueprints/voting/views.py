@@ -18,9 +18,10 @@ from flask import (
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
-from participation import labels, permissions
+from participation import fragments, labels, permissions
 from participation.blueprints.common import (
     apply_errors,
     authorize,
@@ -189,11 +190,22 @@ def results(consultation_id: int):
         return render_template(
             "voting/results_hidden.html", consultation=consultation, now=now
         )
+
+    def count() -> str:
+        return render_template(
+            "voting/_count.html",
+            consultation=consultation,
+            results=voting.results(consultation, now),
+        )
+
+    if consultation.eligible_at_close is None:
+        # Voting runs (live results), or this is the first view since it closed,
+        # which stores the roll and so moves the revision: not cached.
+        rendered = Markup(count())  # noqa: S704  # nosec B704 (rendered by Jinja)
+    else:
+        rendered = fragments.fragment("count", consultation, (), count)
     return render_template(
-        "voting/results.html",
-        consultation=consultation,
-        results=voting.results(consultation, now),
-        now=now,
+        "voting/results.html", consultation=consultation, count=rendered, now=now
     )
 
 
