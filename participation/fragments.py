@@ -1,8 +1,9 @@
 """Rendered fragments kept in a cache that every process shares (Redis when
 ``REDIS_URL`` is set, else each process's memory, through Flask-Caching).
 
-A fragment is keyed by what it shows: the consultation, its ``revision`` (moved
-by every change it could show, see ``participation.revisions``), the language,
+A fragment is keyed by what it shows: its consultation or objective and that
+one's ``revision`` (moved by every change it could show, see
+``participation.revisions``), the language,
 the templates and translations of this release, and the caller's own parts
 (filters, page, phase). Nothing is ever invalidated by hand and nothing is
 served stale; entries simply expire after ``CACHE_DEFAULT_TIMEOUT``.
@@ -27,7 +28,10 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from participation.extensions import cache
-from participation.models import Consultation
+from participation.models import Consultation, Objective
+
+#: What fragments belong to: it has an id, a created_at and a revision.
+Owner = Consultation | Objective
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +74,8 @@ def release_fingerprint(
     return digest.hexdigest()[:16]
 
 
-def key(name: str, consultation: Consultation, parts: tuple) -> str:
-    """The cache key of fragment ``name`` of ``consultation`` for ``parts``.
+def key(name: str, owner: Owner, parts: tuple) -> str:
+    """The cache key of fragment ``name`` of ``owner`` for ``parts``.
 
     ``created_at`` joins the id so that a database recreated with the same ids
     (a reseeded demo, a benchmark) never meets the previous one's fragments.
@@ -81,22 +85,22 @@ def key(name: str, consultation: Consultation, parts: tuple) -> str:
         (
             state.build,
             str(get_locale()),
-            consultation.created_at.isoformat(),
-            consultation.revision,
+            owner.created_at.isoformat(),
+            owner.revision,
             parts,
         )
     )
     digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-    return f"fragment:{name}:{consultation.id}:{digest}"
+    return f"fragment:{name}:{owner.id}:{digest}"
 
 
 def fragment(
-    name: str, consultation: Consultation, parts: tuple, render: Callable[[], str]
+    name: str, owner: Owner, parts: tuple, render: Callable[[], str]
 ) -> Markup:
     """The cached HTML of fragment ``name``, or ``render()`` stored for the next
     reader. ``parts`` are everything else the HTML depends on (hashable reprs)."""
     state: _State = current_app.extensions["fragments"]
-    cache_key = key(name, consultation, parts)
+    cache_key = key(name, owner, parts)
     if time.monotonic() >= state.down_until:
         try:
             html = cache.get(cache_key)

@@ -1,37 +1,49 @@
-"""Consultation revisions: a number that moves whenever what the proposal list or
-the count of a consultation shows may have changed.
+"""Revisions: a number on a consultation or an objective that moves whenever
+what its cached fragments show may have changed.
 
 Cached fragments (``participation.fragments``) are keyed by it, so the cache never
 needs clearing: a change moves the revision and the next reader renders anew.
 
-ORM changes are caught here, on every session's flush: the consultation itself,
-its proposals, their comments, ballots, an author's name, a place's name. The
-revisions move in one ``UPDATE … SET revision = revision + 1`` issued just before
-the transaction commits, so that row is locked last and briefly (the ballot path,
-which writes with Core statements, moves it in its own last statement:
-``services.voting``). A rolled-back transaction moves nothing; a savepoint rolled
-back inside a committed transaction may move a revision for nothing, which only
-costs one rendering.
+ORM changes are caught here, on every session's flush:
+
+- a consultation moves with itself, its proposals, their comments, ballots, the
+  name of a proposal's author and the name of a place it or a proposal is in;
+- an objective moves with itself, its milestones, measurements, commitments and
+  actions, and the name of an organisation that is its source or a party.
+
+The revisions move in one ``UPDATE … SET revision = revision + 1`` per table,
+issued just before the transaction commits, so those rows are locked last and
+briefly (the ballot path, which writes with Core statements, moves the
+consultation in its own last statement: ``services.voting``). A rolled-back
+transaction moves nothing; a savepoint rolled back inside a committed
+transaction may move a revision for nothing, which only costs one rendering.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Update, event, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Table, Update, event, inspect, or_, select
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from participation.models import (
+    Action,
     Ballot,
     BallotChoice,
     Comment,
+    Commitment,
     Consultation,
+    Measurement,
+    Milestone,
+    Objective,
+    Organisation,
     Place,
     Proposal,
     User,
 )
 
-_KEY = "consultation_revisions"
-_consultations = Consultation.__table__
-_proposals = Proposal.__table__
+_KEY = "revisions"
+_consultations: Table = Consultation.__table__
+_objectives: Table = Objective.__table__
+_proposals: Table = Proposal.__table__
 
 
 def bump(consultation_id: int) -> Update:
@@ -43,9 +55,19 @@ def bump(consultation_id: int) -> Update:
     )
 
 
+#: What a flush noted: ids by kind, until the transaction commits.
+KINDS = (
+    "consultation",
+    "proposal",  # → its consultation
+    "author",  # a user renamed → the consultations of their proposals
+    "place",  # a place renamed → consultations there or with proposals there
+    "objective",
+    "organisation",  # renamed → objectives it is the source of or a party to
+)
+
+
 def _pending(session: Session) -> dict[str, set[int]]:
-    kinds = ("consultations", "proposals", "authors", "places")
-    return session.info.setdefault(_KEY, {kind: set() for kind in kinds})
+    return session.info.setdefault(_KEY, {kind: set() for kind in KINDS})
 
 
 def _renamed(session: Session, obj, attribute: str) -> bool:
@@ -57,20 +79,64 @@ def _renamed(session: Session, obj, attribute: str) -> bool:
 
 
 def _collect(session: Session, flush_context: UOWTransaction) -> None:
-    """After each flush: note which consultations the flushed changes touch."""
+    """After each flush: note which consultations and objectives it touched."""
     pending = _pending(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Consultation):
+        if isinstance(obj, (Consultation, Objective)):
             if obj not in session.new and session.is_modified(obj):
-                pending["consultations"].add(obj.id)
+                kind = "consultation" if isinstance(obj, Consultation) else "objective"
+                pending[kind].add(obj.id)
         elif isinstance(obj, (Proposal, Ballot)):
-            pending["consultations"].add(obj.consultation_id)
+            pending["consultation"].add(obj.consultation_id)
         elif isinstance(obj, (Comment, BallotChoice)):
-            pending["proposals"].add(obj.proposal_id)
+            pending["proposal"].add(obj.proposal_id)
+        elif isinstance(obj, (Milestone, Measurement, Commitment, Action)):
+            pending["objective"].add(obj.objective_id)
         elif isinstance(obj, User) and _renamed(session, obj, "display_name"):
-            pending["authors"].add(obj.id)
+            pending["author"].add(obj.id)
         elif isinstance(obj, Place) and _renamed(session, obj, "name"):
-            pending["places"].add(obj.id)
+            pending["place"].add(obj.id)
+        elif isinstance(obj, Organisation) and _renamed(session, obj, "name"):
+            pending["organisation"].add(obj.id)
+
+
+def _consultation_conditions(pending: dict[str, set[int]]) -> list[ColumnElement]:
+    conditions = []
+    if pending["consultation"]:
+        conditions.append(_consultations.c.id.in_(sorted(pending["consultation"])))
+    for column, kind in (
+        (_proposals.c.id, "proposal"),
+        (_proposals.c.author_id, "author"),
+        (_proposals.c.place_id, "place"),
+    ):
+        if pending[kind]:
+            conditions.append(
+                _consultations.c.id.in_(
+                    select(_proposals.c.consultation_id).where(
+                        column.in_(sorted(pending[kind]))
+                    )
+                )
+            )
+    if pending["place"]:
+        conditions.append(_consultations.c.place_id.in_(sorted(pending["place"])))
+    return conditions
+
+
+def _objective_conditions(pending: dict[str, set[int]]) -> list[ColumnElement]:
+    conditions = []
+    if pending["objective"]:
+        conditions.append(_objectives.c.id.in_(sorted(pending["objective"])))
+    if pending["organisation"]:
+        ids = sorted(pending["organisation"])
+        conditions.append(_objectives.c.source_organisation_id.in_(ids))
+        for model in (Commitment, Action, Measurement):
+            table = model.__table__
+            conditions.append(
+                _objectives.c.id.in_(
+                    select(table.c.objective_id).where(table.c.organisation_id.in_(ids))
+                )
+            )
+    return conditions
 
 
 def _apply(session: Session) -> None:
@@ -79,30 +145,18 @@ def _apply(session: Session) -> None:
         return
     session.flush()  # what is still pending, so that _collect sees everything
     pending = session.info.pop(_KEY, None)
-    if not pending or not any(pending.values()):
+    if not pending:
         return
-    conditions = []
-    if pending["consultations"]:
-        conditions.append(_consultations.c.id.in_(sorted(pending["consultations"])))
-    by_proposal = [
-        (_proposals.c.id, pending["proposals"]),
-        (_proposals.c.author_id, pending["authors"]),
-        (_proposals.c.place_id, pending["places"]),
-    ]
-    for column, ids in by_proposal:
-        if ids:
-            conditions.append(
-                _consultations.c.id.in_(
-                    select(_proposals.c.consultation_id).where(column.in_(sorted(ids)))
-                )
+    for table, conditions in (
+        (_consultations, _consultation_conditions(pending)),
+        (_objectives, _objective_conditions(pending)),
+    ):
+        if conditions:
+            session.connection().execute(
+                table.update()
+                .where(or_(*conditions))
+                .values(revision=table.c.revision + 1)
             )
-    if pending["places"]:
-        conditions.append(_consultations.c.place_id.in_(sorted(pending["places"])))
-    session.connection().execute(
-        update(_consultations)
-        .where(or_(*conditions))
-        .values(revision=_consultations.c.revision + 1)
-    )
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,12 @@ from sqlalchemy import select
 from participation import fragments
 from participation.extensions import cache, db
 from participation.models import (
+    Commitment,
+    CommitmentStatus,
     Consultation,
+    Milestone,
+    Objective,
+    Organisation,
     Phase,
     Place,
     Proposal,
@@ -285,3 +290,84 @@ def test_the_key_holds_what_the_fragment_depends_on(app, world, ideas):
         assert fragments.key("proposals", consultation, ("recent", 1)) != base
     db.session.rollback()
     cache.clear()
+
+
+# --- objectives ----------------------------------------------------------------------
+
+
+def objective_revision(objective_id: int) -> int:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Objective.revision).where(Objective.id == objective_id)
+    )
+
+
+@pytest.fixture
+def tracked(world):
+    """An objective with the city as data source and party, and a twin."""
+    group = factories.group(world.building, title="Encombrants")
+    objective = factories.objective(group, source_organisation=world.partner_org)
+    twin = factories.objective(group, title="Autre objectif")
+    commitment = factories.commitment(objective, world.partner_org, title="Collectes")
+    return objective, twin, commitment
+
+
+def test_each_change_the_objective_page_shows_moves_its_revision(app, world, tracked):
+    objective, twin, commitment = tracked
+    ids = objective.id, twin.id
+
+    def rename_city():
+        db.session.get(Organisation, world.partner_org.id).name = "Ville de Lyon"
+        db.session.commit()
+
+    def edit_commitment():
+        commitment.status = CommitmentStatus.IN_PROGRESS
+        db.session.commit()
+
+    changes = {
+        "measurement": lambda: factories.measurement(objective, date(2026, 2, 1), 12),
+        "milestone": lambda: (
+            db.session.add(
+                Milestone(objective=objective, due_date=date(2026, 6, 1), value=9)
+            ),
+            db.session.commit(),
+        ),
+        "commitment": lambda: factories.commitment(objective, None, title="Trier"),
+        "commitment edited": edit_commitment,
+        "action": lambda: factories.action(commitment, date(2026, 2, 3)),
+        "objective edited": lambda: (
+            setattr(objective, "title", "Moins d'encombrants"),
+            db.session.commit(),
+        ),
+        "organisation renamed": rename_city,
+    }
+    for label, change in changes.items():
+        before, untouched = objective_revision(ids[0]), objective_revision(ids[1])
+        change()
+        assert objective_revision(ids[0]) == before + 1, label
+        assert objective_revision(ids[1]) == untouched, label
+
+
+def test_the_objective_page_shows_each_change_at_once(
+    app, client, login, world, tracked, count_queries
+):
+    objective, _, commitment = tracked
+    objective_id, commitment_id = objective.id, commitment.id
+    url = f"/objectifs/{objective.id}"
+    login(world.staff)
+    assert "Aucune action rapportée" in page(client, url)
+    db.session.remove()
+    with count_queries() as cold:
+        page(client, url)
+    db.session.remove()
+    with count_queries(warm=True) as warm:
+        page(client, url)
+    assert len(warm) < len(cold)  # neither the chart's values nor the commitments
+    commitment = db.session.get(Commitment, commitment_id)
+    factories.action(
+        commitment, date(2026, 2, 3), description_html="<p>Collecte du 3</p>"
+    )
+    assert "Collecte du 3" in page(client, url)
+    objective = db.session.get(Objective, objective_id)
+    factories.measurement(objective, date(2026, 2, 1), 3)
+    assert "Atteint : 3 signalements" in " ".join(page(client, url).split())

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -58,6 +59,10 @@ class Objective(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Moved, last in the transaction, by every change to the objective, its
+    #: milestones, measurements, commitments and actions, or its organisations'
+    #: names (see ``participation.revisions``): the key of its cached fragments.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     group: Mapped[WorkingGroup] = relationship()
     source_organisation: Mapped[Organisation | None] = relationship()

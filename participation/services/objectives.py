@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from flask_babel import format_date, format_decimal, ngettext
@@ -1191,17 +1192,22 @@ def chart_data(
 class ObjectivePage:
     """What the objective page shows: the latest measurements, oldest first (with
     who reported them and their corrections), how many there are in all,
-    milestones, the assessment and the chart."""
+    milestones, the assessment and the chart (drawn on first use: its query and
+    geometry are skipped when the page's cached fragment is served)."""
 
     objective: Objective
     plan: Plan
     measurements: list[Measurement]
     milestones: list[Milestone]
     assessment: Assessment
-    chart: ChartGeometry
     today: date
     #: How many measurements the objective has in all.
     count: int = 0
+    draw_chart: Callable[[], ChartGeometry] | None = field(default=None, repr=False)
+
+    @cached_property
+    def chart(self) -> ChartGeometry:
+        return self.draw_chart()
 
     @property
     def latest(self) -> Measurement | None:
@@ -1244,23 +1250,27 @@ def objective_page(objective: Objective, today: date) -> ObjectivePage:
     )[::-1]
     plan = objective.plan
     milestones = list(objective.milestones)
-    data = chart_data(objective, count, first, last)
-    return ObjectivePage(
-        objective=objective,
-        plan=plan,
-        measurements=measurements,
-        milestones=milestones,
-        assessment=assess(plan, [(m.measured_on, m.value) for m in measurements]),
-        chart=chart_geometry(
+
+    def draw_chart() -> ChartGeometry:
+        data = chart_data(objective, count, first, last)
+        return chart_geometry(
             plan,
             data.points,
             [(m.due_date, m.value, m.label) for m in milestones],
             months=data.months,
             bucket=data.bucket,
             counts=data.counts,
-        ),
+        )
+
+    return ObjectivePage(
+        objective=objective,
+        plan=plan,
+        measurements=measurements,
+        milestones=milestones,
+        assessment=assess(plan, [(m.measured_on, m.value) for m in measurements]),
         today=today,
         count=count,
+        draw_chart=draw_chart,
     )
 
 

@@ -3,6 +3,9 @@ measurements one by one or from a CSV file, and corrections with their history."
 
 from __future__ import annotations
 
+from datetime import date
+from functools import cache
+
 from flask import (
     Response,
     current_app,
@@ -16,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from participation import permissions
+from participation import fragments, permissions
 from participation.blueprints.common import apply_errors, authorize
 from participation.blueprints.objectives import bp
 from participation.blueprints.objectives.forms import (
@@ -201,12 +204,45 @@ def detail(objective_id: int):
     member = groups.membership_of(current_user, group)
     authorize(permissions.can_view_group(current_user, group, member))
     today = local_date(utcnow())
+    page = objectives.objective_page(objective, today)
     return render_template(
         "objectives/detail.html",
-        page=objectives.objective_page(objective, today),
+        page=page,
         objective=objective,
         group=group,
-        panel=commitments.objective_panel(objective, current_user, today),
+        progress=fragments.fragment(
+            "objective-progress",
+            objective,
+            (today.isoformat(),),
+            lambda: render_template(
+                "objectives/_progress.html", objective=objective, page=page
+            ),
+        ),
+        commitment_panel=commitment_panel(objective, today),
+    )
+
+
+def commitment_panel(objective: Objective, today: date) -> str:
+    """The commitments and actions of the objective page: two cached fragments
+    (the same for every reader on ``today``), and the reader's own "add" link."""
+    panel = cache(lambda: commitments.objective_panel(objective, current_user, today))
+    parts = (today.isoformat(),)
+    return render_template(
+        "commitments/_objective_panel.html",
+        objective=objective,
+        can_add=commitments.can_add_commitment(current_user, objective.group),
+        commitment_list=fragments.fragment(
+            "objective-commitments",
+            objective,
+            parts,
+            lambda: render_template("commitments/_commitment_list.html", panel=panel()),
+        ),
+        action_list=fragments.fragment(
+            "objective-actions",
+            objective,
+            parts,
+            lambda: render_template("commitments/_action_list.html", panel=panel()),
+        ),
     )
 
 
