@@ -371,3 +371,25 @@ def test_the_objective_page_shows_each_change_at_once(
     objective = db.session.get(Objective, objective_id)
     factories.measurement(objective, date(2026, 2, 1), 3)
     assert "Atteint : 3 signalements" in " ".join(page(client, url).split())
+
+
+def test_readers_who_may_correct_different_values_get_their_own_table(
+    app, client, login, world, tracked
+):
+    """The measurements table is keyed by the values the reader may correct: a
+    member who may correct none never gets the staff's links from the cache."""
+    objective, _, _ = tracked
+    factories.measurement(objective, date(2026, 2, 1), 12)
+    factories.member(objective.group, world.resident)
+    url = f"/objectifs/{objective.id}"
+    login(world.staff)
+    assert "Corriger" in page(client, url)
+    other = app.test_client()
+    response = other.post(
+        "/compte/connexion",
+        data={"email": world.resident.email, "password": factories.PASSWORD},
+    )
+    assert response.status_code == 302
+    resident = page(other, url)
+    assert "Corriger" not in resident
+    assert "12" in resident

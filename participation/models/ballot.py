@@ -66,10 +66,13 @@ class Ballot(db.Model):
 class BallotChoice(db.Model):
     """One proposal on a ballot: chosen (``grade`` None) or graded 0–6."""
 
+    # The recount reads (proposal, grade) from this index alone.
+    __table_args__ = (Index("ix_ballot_choice_proposal_grade", "proposal_id", "grade"),)
+
     ballot_id: Mapped[int] = mapped_column(
         ForeignKey(Ballot.id, ondelete="CASCADE"), primary_key=True
     )
     proposal_id: Mapped[int] = mapped_column(
-        ForeignKey(Proposal.id, ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey(Proposal.id, ondelete="CASCADE"), primary_key=True
     )
     grade: Mapped[int | None] = mapped_column(SmallInteger)

@@ -12,6 +12,8 @@ from participation.models import (
     BallotChoice,
     Channel,
     Phase,
+    Residency,
+    VerificationMethod,
     VoterUnit,
     VotingMethod,
 )
@@ -272,3 +274,35 @@ def test_simultaneous_submissions_of_one_ballot_leave_exactly_one(app, world, vo
     choices = db.session.scalars(db.select(BallotChoice)).all()
     assert {c.proposal_id for c in choices} in ({a.id, b.id}, {c.id})
     assert_tallies_match_recount(consultation)
+
+
+def test_the_voters_home_is_the_same_read_from_loaded_residencies_or_from_sql(
+    world, count_queries
+):
+    """A resident with a home elsewhere, then two in the building: the first home
+    inside the consultation's place (lowest residency), whether read with SQL or
+    from residencies already loaded (then without any query)."""
+    inside = factories.consultation(world.building, Phase.VOTING)
+    elsewhere = factories.consultation(world.other_building, Phase.VOTING)
+    person = factories.resident_of(world.other_dwellings[1])
+    for dwelling in (world.dwellings[2], world.dwellings[1]):
+        db.session.add(
+            Residency(
+                user=person,
+                dwelling=dwelling,
+                method=VerificationMethod.INVITATION_CODE,
+                verified_at=utcnow(),
+            )
+        )
+    db.session.commit()
+    expected = {inside: world.dwellings[2], elsewhere: world.other_dwellings[1]}
+    for target, home in expected.items():
+        db.session.expire_all()
+        target.place  # noqa: B018  (loaded, as the permission check has it)
+        assert "residencies" in db.inspect(person).unloaded
+        assert voting.voter_home(person, target) == home  # with SQL
+        for residency in person.current_residencies:
+            residency.dwelling.place  # noqa: B018  (as load_user loads them)
+        with count_queries() as statements:
+            assert voting.voter_home(person, target) == home
+        assert statements == []

@@ -205,6 +205,7 @@ def detail(objective_id: int):
     authorize(permissions.can_view_group(current_user, group, member))
     today = local_date(utcnow())
     page = objectives.objective_page(objective, today)
+    correctable = _correctable(page.measurements)
     return render_template(
         "objectives/detail.html",
         page=page,
@@ -218,7 +219,27 @@ def detail(objective_id: int):
                 "objectives/_progress.html", objective=objective, page=page
             ),
         ),
+        measurements=fragments.fragment(
+            "objective-measurements",
+            objective,
+            (correctable,),
+            lambda: render_template(
+                "objectives/_measurements.html",
+                objective=objective,
+                page=page,
+                correctable=set(correctable),
+            ),
+        ),
         commitment_panel=commitment_panel(objective, today),
+    )
+
+
+def _correctable(measurements: list[Measurement]) -> tuple[int, ...]:
+    """The ids of the measurements the reader may correct (a link each)."""
+    return tuple(
+        m.id
+        for m in measurements
+        if permissions.can_correct_measurement(current_user, m)
     )
 
 
@@ -260,7 +281,11 @@ def history(objective_id: int):
         objectives.measurement_history(objective), per_page=size, max_per_page=size
     )
     return render_template(
-        "objectives/history.html", page=page, objective=objective, group=group
+        "objectives/history.html",
+        page=page,
+        objective=objective,
+        group=group,
+        correctable=set(_correctable(page.items)),
     )
 
 
