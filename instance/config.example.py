@@ -15,8 +15,13 @@ PARTICIPATION_ (for example PARTICIPATION_DATABASE_URL), which wins over this fi
 # Behind one reverse proxy (nginx, Caddy…), trust its X-Forwarded-* headers:
 # TRUSTED_PROXIES = 1
 
-# Redis, shared by all workers and instances for rate limits:
+# Redis, shared by all workers and instances for rate limits and cached fragments:
 # REDIS_URL = "redis://127.0.0.1:6379/0"
+
+# Where rendered page fragments are kept (Flask-Caching): Redis when REDIS_URL is
+# set, else each process's memory; "NullCache" turns caching off.
+# CACHE_TYPE = "RedisCache"
+# CACHE_DEFAULT_TIMEOUT = 3600
 
 # Outgoing mail: "outbox" writes messages to instance/outbox/ (development).
 # MAIL_BACKEND = "smtp"
