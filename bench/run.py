@@ -7,6 +7,8 @@ Settings (environment):
     BENCH_POSTGRES_URL  server to create the ``faireavec_bench`` database on
                       (default postgresql://postgres@127.0.0.1:5432/postgres)
     BENCH_WORKERS     gunicorn workers (default: number of CPUs); see gunicorn_conf.py
+    BENCH_REDIS_URL   Redis for the app's fragment cache, as in production
+                      (default redis://127.0.0.1:6379/0; without it, per worker)
     BENCH_OUTPUT      also write the Markdown report to this file
     BENCH_PROFILE     1: profile S1 (last page), S3 and S4 in-process (pyinstrument
                       if installed, else cProfile) into bench/profiles/
@@ -30,6 +32,9 @@ from bench.seed import SCALES, Scale, Seeded, seed, session_cookie
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE_NAME = "faireavec_bench"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+#: Where the app kept its rendered fragments in this run (for the report).
+FRAGMENT_CACHE = {"backend": "?"}
 
 
 def _ok(load: drive.Load) -> bool:
@@ -115,6 +120,7 @@ def run_database(kind: str, scale: Scale) -> list[Row]:
         "PARTICIPATION_DATABASE_URL": uri,
         "PARTICIPATION_SECRET_KEY": secret,
         "PARTICIPATION_RATELIMIT_ENABLED": "false",
+        **_redis_env(),
     }
     app = create_app(
         {
@@ -148,6 +154,26 @@ def run_database(kind: str, scale: Scale) -> list[Row]:
         for path in sorted(workdir.rglob("*"), reverse=True):
             path.unlink() if path.is_file() else path.rmdir()
         workdir.rmdir()
+
+
+def _redis_env() -> dict[str, str]:
+    """Production's Redis (rendered fragments shared by the workers) when it
+    answers at ``BENCH_REDIS_URL``; else each worker keeps its own fragments.
+    The key prefix is this run's own, so no earlier run's fragments are read."""
+    import redis
+
+    url = os.environ.get("BENCH_REDIS_URL", REDIS_URL)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (redis.RedisError, OSError):
+        _log(f"Redis injoignable ({url}) : fragments gardés par chaque worker")
+        FRAGMENT_CACHE["backend"] = "mémoire de chaque worker (Redis injoignable)"
+        return {}
+    FRAGMENT_CACHE["backend"] = f"Redis ({url})"
+    return {
+        "PARTICIPATION_REDIS_URL": url,
+        "PARTICIPATION_CACHE_KEY_PREFIX": f"faireavec-bench-{secrets.token_hex(6)}:",
+    }
 
 
 def _analyze(kind: str) -> None:
@@ -296,7 +322,7 @@ def _scenarios(app, kind: str, scale: Scale, seeded: Seeded, env: dict) -> list[
         ]
         _log(f"{kind} S3/S4 : {results.p95_ms:.1f} / {objective.p95_ms:.1f} ms")
 
-        rows += _vote_burst(app, kind, scale, seeded, server, hello)
+        rows += _vote_burst(app, kind, scale, seeded, server, hello, env)
 
     rows += _exports(app, kind, scale, seeded, env, staff)
     return rows
@@ -370,7 +396,9 @@ def _recount(app, consultation_id: int) -> tuple[float, bool]:
     return statistics.median(timings), equal
 
 
-def _vote_burst(app, kind, scale: Scale, seeded: Seeded, server, hello) -> list[Row]:
+def _vote_burst(
+    app, kind, scale: Scale, seeded: Seeded, server, hello, env: dict
+) -> list[Row]:
     from sqlalchemy import func, select
 
     from participation.extensions import db
@@ -423,7 +451,29 @@ def _vote_burst(app, kind, scale: Scale, seeded: Seeded, server, hello) -> list[
             and burst.server_errors == 0
             and equal,
         ),
+        _burst_ceiling(kind, voters, seeded, scale, env),
     ]
+
+
+def _burst_ceiling(kind, voters, seeded: Seeded, scale: Scale, env: dict) -> Row:
+    """The same waves against the hello-world (each POST answered 404 at once):
+    what this machine, this driver and this gunicorn configuration allow a burst
+    of nothing, the ceiling S2 is read against."""
+    with drive.Server("bench.hello:app", env) as server:
+        burst = drive.vote_burst(
+            server.url, seeded.vote, voters, seeded.vote_proposals, scale.concurrency
+        )
+    rate, p95 = burst.ballots_per_second, burst.p95_ms
+    _log(f"{kind} S2 plafond : {rate:.0f}/s, p95 {p95:.0f} ms")
+    return Row(
+        "S2",
+        kind,
+        "même rafale contre le hello-world (plafond de la rafale)",
+        f"{burst.ballots_per_second:.0f} réponses/s · p95 {burst.p95_ms:.0f} ms",
+        "—",
+        "(plafond)",
+        None,
+    )
 
 
 def _exports(app, kind, scale: Scale, seeded: Seeded, env, staff) -> list[Row]:
@@ -539,7 +589,8 @@ def render(rows: list[Row], scale: Scale, seconds: float, load: float) -> str:
         f"{load:.2f}, à la fin {os.getloadavg()[0]:.2f}",
         f"gunicorn : {workers} workers `{worker_class}` × {threads} thread(s) ; wrk "
         f"-t1 -c{os.environ.get('BENCH_CONNECTIONS', '8')} -d{scale.duration}s, "
-        f"médiane de {scale.runs} passe(s)",
+        f"médiane de {scale.runs} passe(s) ; fragments en cache : "
+        f"{FRAGMENT_CACHE['backend']}",
         "",
         "| Scénario | Base | Mesure | Valeur | Rapport au hello-world | Cible "
         "| Atteinte |",
