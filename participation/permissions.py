@@ -379,14 +379,24 @@ def can_report_measurement(user: Any, objective: Objective) -> bool:
     )
 
 
+def correction_scope(user: Any, objective: Objective) -> tuple:
+    """Which of ``objective``'s measurements ``user`` may correct: ``("all",)``
+    (staff), ``("organisation", id)`` (a partner reporting for the objective:
+    their own organisation's values) or ``("none",)``. The one rule behind
+    :func:`can_correct_measurement`, and the key of the cached measurements table."""
+    if can_manage_group(user, objective.group):
+        return ("all",)
+    if can_report_measurement(user, objective) and _partner_of(
+        user, user.organisation_id
+    ):
+        return ("organisation", user.organisation_id)
+    return ("none",)
+
+
 def can_correct_measurement(user: Any, measurement: Measurement) -> bool:
     """Staff correct any value; a partner those of their own organisation."""
-    objective = measurement.objective
-    if can_manage_group(user, objective.group):
-        return True
-    return can_report_measurement(user, objective) and _partner_of(
-        user, measurement.organisation_id
-    )
+    scope = correction_scope(user, measurement.objective)
+    return scope == ("all",) or scope == ("organisation", measurement.organisation_id)
 
 
 def can_state_commitment(

@@ -393,3 +393,26 @@ def test_readers_who_may_correct_different_values_get_their_own_table(
     resident = page(other, url)
     assert "Corriger" not in resident
     assert "12" in resident
+
+
+def test_a_partner_gets_links_for_their_own_values_only_whoever_came_first(app, world):
+    """Staff, then the source partner, then a second partner organisation's
+    account read the same table: each sees the links their rights give."""
+    group = factories.group(
+        world.building, title="Encombrants", partners=[world.partner_org]
+    )
+    objective = factories.objective(group, source_organisation=world.partner_org)
+    factories.measurement(
+        objective, date(2026, 2, 1), 12, organisation_id=world.partner_org.id
+    )
+    factories.measurement(objective, date(2026, 2, 2), 11)  # typed by the staff
+    url = f"/objectifs/{objective.id}"
+    expected = {world.staff: 2, world.partner: 1, world.admin: 2}
+    for user, links in expected.items():
+        client = app.test_client()
+        response = client.post(
+            "/compte/connexion",
+            data={"email": user.email, "password": factories.PASSWORD},
+        )
+        assert response.status_code == 302
+        assert page(client, url).count("/corriger") == links, user

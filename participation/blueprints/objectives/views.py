@@ -65,8 +65,9 @@ def formatting():
     return {"number": number, "period_label": period_label, "when_label": when_label}
 
 
-def _load(objective_id: int) -> Objective:
-    return db.get_or_404(Objective, objective_id, options=_WITH_GROUP)
+def _load(objective_id: int, milestones: bool = True) -> Objective:
+    options = _WITH_GROUP if milestones else _WITH_GROUP[:-1]
+    return db.get_or_404(Objective, objective_id, options=options)
 
 
 def _to_detail(objective: Objective, anchor: str | None = None):
@@ -199,16 +200,15 @@ def _objective_data(objective: Objective) -> dict:
 def detail(objective_id: int):
     """The objective: indicator, progress, status, chart, measurements and the
     parties' commitments."""
-    objective = _load(objective_id)
+    objective = _load(objective_id, milestones=False)  # only a fragment needs them
     group = objective.group
     member = groups.membership_of(current_user, group)
     authorize(permissions.can_view_group(current_user, group, member))
     today = local_date(utcnow())
-    page = objectives.objective_page(objective, today)
-    correctable = _correctable(page.measurements)
+    # Read only if a fragment has to be rendered (none, once they are cached).
+    page = cache(lambda: objectives.objective_page(objective, today))
     return render_template(
         "objectives/detail.html",
-        page=page,
         objective=objective,
         group=group,
         progress=fragments.fragment(
@@ -216,18 +216,18 @@ def detail(objective_id: int):
             objective,
             (today.isoformat(),),
             lambda: render_template(
-                "objectives/_progress.html", objective=objective, page=page
+                "objectives/_progress.html", objective=objective, page=page()
             ),
         ),
         measurements=fragments.fragment(
             "objective-measurements",
             objective,
-            (correctable,),
+            permissions.correction_scope(current_user, objective),
             lambda: render_template(
                 "objectives/_measurements.html",
                 objective=objective,
-                page=page,
-                correctable=set(correctable),
+                page=page(),
+                correctable=set(_correctable(page().measurements)),
             ),
         ),
         commitment_panel=commitment_panel(objective, today),
