@@ -136,7 +136,10 @@ def test_nothing_moves_for_unrelated_changes_or_rolled_back_ones(app, world, ide
 def page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
-    return response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    # Fragments are inserted as HTML, never escaped into text.
+    assert not re.search(r"&lt;/?(section|p|ul|li|div|table|h2|a)\b", text), url
+    return text
 
 
 def test_the_list_shows_each_change_at_once(app, client, login, world, ideas):

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from participation import fragments, permissions
 from participation.blueprints.common import apply_errors, authorize
@@ -243,12 +244,12 @@ def _correctable(measurements: list[Measurement]) -> tuple[int, ...]:
     )
 
 
-def commitment_panel(objective: Objective, today: date) -> str:
+def commitment_panel(objective: Objective, today: date) -> Markup:
     """The commitments and actions of the objective page: two cached fragments
     (the same for every reader on ``today``), and the reader's own "add" link."""
     panel = cache(lambda: commitments.objective_panel(objective, current_user, today))
     parts = (today.isoformat(),)
-    return render_template(
+    html = render_template(
         "commitments/_objective_panel.html",
         objective=objective,
         can_add=commitments.can_add_commitment(current_user, objective.group),
@@ -265,6 +266,7 @@ def commitment_panel(objective: Objective, today: date) -> str:
             lambda: render_template("commitments/_action_list.html", panel=panel()),
         ),
     )
+    return Markup(html)  # noqa: S704  # nosec B704 (rendered by Jinja)
 
 
 @bp.get("/objectifs/<int:objective_id>/mesures")
