@@ -203,8 +203,9 @@ def voter_key(
 
 def cast_ballot(
     voter: User, consultation: Consultation, raw: Any, now: datetime
-) -> Ballot:
-    """Cast, or change, the voter's own ballot online.
+) -> int:
+    """Cast, or change, the voter's own ballot online; returns the ballot's id
+    (nothing is read back once it is stored: a vote burst is mostly this).
 
     :raises PermissionDenied: not eligible, or voting is not open.
     :raises ValidationError: the choices break the method's rules.
@@ -214,7 +215,7 @@ def cast_ballot(
     require(permissions.can_vote(voter, consultation, now))
     choices = check_choices(consultation, _choosable(consultation), raw)
     home = voter_home(voter, consultation)
-    return _store(
+    return _store_ballot(
         consultation,
         voter_key(consultation, voter, home),
         Channel.ONLINE,
@@ -263,7 +264,7 @@ def record_ballot(
             )
         dwelling = voter_home(resident, consultation)
     choices = check_choices(consultation, _choosable(consultation), raw)
-    ballot = _store(
+    ballot_id = _store_ballot(
         consultation,
         voter_key(consultation, resident, dwelling),
         channel,
@@ -273,6 +274,7 @@ def record_ballot(
         dwelling=dwelling,
         entered_by=actor,
     )
+    ballot = db.session.get(Ballot, ballot_id, populate_existing=True)
     audit.record(
         actor,
         "ballot.record",
@@ -298,7 +300,7 @@ def _insert_ignoring_conflict(values: dict[str, Any]):
     )
 
 
-def _store(
+def _store_ballot(
     consultation: Consultation,
     key: str,
     channel: Channel,
@@ -308,7 +310,9 @@ def _store(
     user: User | None,
     dwelling: Dwelling | None,
     entered_by: User | None = None,
-) -> Ballot:
+) -> int:
+    """Insert the ballot, or replace the voter unit's, with its tallies and
+    counters, and commit; the ballot's id."""
     try:
         ballot_id = db.session.execute(
             _insert_ignoring_conflict(
@@ -363,7 +367,7 @@ def _store(
     except Exception:
         db.session.rollback()
         raise
-    return db.session.get(Ballot, ballot_id, populate_existing=True)
+    return ballot_id
 
 
 def _replaceable(

@@ -73,6 +73,8 @@ def ballot(consultation_id: int):
     form, selected = BallotForm(), None
     if form.validate_on_submit():
         raw = read_choices(consultation.method, request.form)
+        # Translated now: after the commit, the language would reload the account.
+        stored = _("Votre vote est enregistré.")
         try:
             voting.cast_ballot(current_user, consultation, raw, now)
         except ValidationError as error:
@@ -82,7 +84,7 @@ def ballot(consultation_id: int):
             flash(str(error), "error")
             return redirect(url_for(".ballot", consultation_id=consultation_id))
         else:
-            flash(_("Votre vote est enregistré."), "success")
+            flash(stored, "success")
             return redirect(url_for(".ballot", consultation_id=consultation_id))
     proposals = voting.votable_proposals(consultation)
     state = voting.ballot_state(current_user, consultation)
