@@ -111,7 +111,7 @@ def fragment(
                 state.down_until = 0.0
                 log.warning("fragment cache available again")
             if html is not None:
-                return Markup(html)  # noqa: S704  # nosec B704 (rendered by Jinja)  # noqa: S704  # nosec B704 (rendered by Jinja)
+                return Markup(html)  # noqa: S704  # nosec B704 (rendered by Jinja)
     html = str(render())
     if time.monotonic() >= state.down_until:
         try:

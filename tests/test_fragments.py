@@ -31,11 +31,10 @@ from participation.timeutil import utcnow
 from tests import factories
 
 
-def revision(consultation_id: int) -> int:
+def revision(consultation_id: int, model=Consultation) -> int:
+    """The stored revision of a consultation (or an objective), read afresh."""
     db.session.expire_all()
-    return db.session.scalar(
-        select(Consultation.revision).where(Consultation.id == consultation_id)
-    )
+    return db.session.scalar(select(model.revision).where(model.id == consultation_id))
 
 
 @pytest.fixture
@@ -299,10 +298,7 @@ def test_the_key_holds_what_the_fragment_depends_on(app, world, ideas):
 
 
 def objective_revision(objective_id: int) -> int:
-    db.session.expire_all()
-    return db.session.scalar(
-        select(Objective.revision).where(Objective.id == objective_id)
-    )
+    return revision(objective_id, Objective)
 
 
 @pytest.fixture
